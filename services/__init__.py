@@ -1,0 +1,1 @@
+"""Jobbro's services: job orders, matching, and the web UI that sits on both."""

@@ -1,0 +1,103 @@
+"""Demo organisations and users for the embedded default; loading twice changes nothing."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from shared.identity.service import create_user, get_or_create_organisation
+from shared.models import ApiKey, Organisation, OrgKind, Role, User
+from shared.security import hash_api_secret
+
+DEMO_PASSWORD = "jobbro-demo"
+
+
+@dataclass(frozen=True)
+class DemoOrg:
+    name: str
+    kind: OrgKind
+    municipality_code: str | None = None
+    email: str | None = None
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    email: str
+    name: str
+    org: str
+    role: Role
+
+
+ORGS = [
+    DemoOrg("Jobcenter Norddjurs", OrgKind.JOBCENTRE, "707", "jobcenter@norddjurs.dk"),
+    DemoOrg("Jobcenter Aarhus", OrgKind.JOBCENTRE, "751", "jobcenter@aarhus.dk"),
+    DemoOrg("3F A-kasse", OrgKind.AKASSE),
+    DemoOrg("HK A-kasse", OrgKind.AKASSE),
+    DemoOrg("FOA A-kasse", OrgKind.AKASSE),
+    DemoOrg("Krifa", OrgKind.AKASSE),
+]
+
+USERS = [
+    DemoUser("mette@norddjurs.dk", "Mette Sørensen", "Jobcenter Norddjurs", Role.MEDIATOR),
+    DemoUser("jonas@norddjurs.dk", "Jonas Kristensen", "Jobcenter Norddjurs", Role.MEDIATOR),
+    DemoUser("admin@norddjurs.dk", "Birgitte Holm", "Jobcenter Norddjurs", Role.ADMINISTRATOR),
+    DemoUser("anders@aarhus.dk", "Anders Nielsen", "Jobcenter Aarhus", Role.MEDIATOR),
+    DemoUser("lars@3f.dk", "Lars Jensen", "3F A-kasse", Role.CASEWORKER),
+    DemoUser("admin@3f.dk", "Pia Madsen", "3F A-kasse", Role.ADMINISTRATOR),
+    DemoUser("hanne@hk.dk", "Hanne Poulsen", "HK A-kasse", Role.CASEWORKER),
+    DemoUser("sofie@foa.dk", "Sofie Larsen", "FOA A-kasse", Role.CASEWORKER),
+    DemoUser("peter@krifa.dk", "Peter Christensen", "Krifa", Role.CASEWORKER),
+]
+
+# Demo system clients get fixed keys so the README can show a working curl call.
+# They exist only in demo data; real keys come from `jobbro apikeys create`.
+DEMO_API_KEYS = {
+    "3F A-kasse": "jb_demo3f_3f-a-kasse-demo-key-not-for-production",
+    "HK A-kasse": "jb_demohk_hk-a-kasse-demo-key-not-for-production",
+    "Jobcenter Norddjurs": "jb_demond_norddjurs-cv-source-demo-key",
+}
+
+
+def load_identities(session: Session) -> dict[str, Organisation]:
+    orgs = {
+        o.name: get_or_create_organisation(
+            session, name=o.name, kind=o.kind, municipality_code=o.municipality_code, email=o.email
+        )
+        for o in ORGS
+    }
+    for u in USERS:
+        if session.scalar(select(User).where(User.email == u.email)) is None:
+            create_user(
+                session,
+                email=u.email,
+                name=u.name,
+                password=DEMO_PASSWORD,
+                organisation=orgs[u.org],
+                role=u.role,
+            )
+    for org_name, key in DEMO_API_KEYS.items():
+        prefix, _, secret = key.removeprefix("jb_").partition("_")
+        if session.scalar(select(ApiKey).where(ApiKey.prefix == prefix)) is None:
+            session.add(
+                ApiKey(
+                    name="demo system client",
+                    prefix=prefix,
+                    secret_hash=hash_api_secret(secret),
+                    organisation=orgs[org_name],
+                )
+            )
+    session.flush()
+    return orgs
+
+
+def load(session: Session, *, cvs: int = 5000, seed: int = 7) -> dict[str, int]:
+    """Load identities, then each service's demo data (each loader is idempotent)."""
+    load_identities(session)
+    counts: dict[str, int] = {"organisations": len(ORGS), "users": len(USERS)}
+    from services.matching import demo as matching_demo
+
+    counts.update(matching_demo.load(session, cvs=cvs, seed=seed))
+    from services.joborders import demo as joborders_demo
+
+    counts.update(joborders_demo.load(session, seed=seed))
+    return counts

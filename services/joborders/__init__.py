@@ -1,0 +1,1 @@
+"""The job-order service: orders, one mediation owner, JobAG forwarding, candidates, hires."""

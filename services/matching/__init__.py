@@ -1,0 +1,1 @@
+"""The matching service: CV bank, embeddings in FAISS, fair and explained ranking."""

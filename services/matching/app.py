@@ -1,0 +1,16 @@
+"""The matching service as its own FastAPI application."""
+
+from fastapi import APIRouter, FastAPI
+
+from shared.identity.router import router as identity_router
+from shared.web import create_app
+
+ROUTERS: list[APIRouter] = []
+
+
+def create() -> FastAPI:
+    return create_app(
+        "Jobbro matching",
+        "CV bank and candidate ranking on skills and qualifications.",
+        [identity_router, *ROUTERS],
+    )

@@ -1,0 +1,1 @@
+"""Matching tables: CV bank and index bookkeeping."""

@@ -1,0 +1,1 @@
+"""The mediators' web UI (Danish), server-rendered with Jinja2 and htmx."""

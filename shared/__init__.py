@@ -1,0 +1,1 @@
+"""Code both Jobbro services use: settings, database, errors, auth, audit, tasks."""

@@ -1,0 +1,34 @@
+"""Who is acting: a logged-in user, an organisation's system client, or Jobbro itself."""
+
+import uuid
+from dataclasses import dataclass
+from typing import Literal
+
+from shared.models import OrgKind, Role
+
+ActorKind = Literal["user", "api_key", "system"]
+
+
+@dataclass(frozen=True)
+class Actor:
+    kind: ActorKind
+    id: uuid.UUID | None
+    name: str
+    organisation_id: uuid.UUID
+    organisation_name: str
+    organisation_kind: OrgKind
+    # A system client acts for its organisation without a personal role.
+    role: Role | None = None
+    email: str | None = None
+
+    @property
+    def is_jobcentre(self) -> bool:
+        return self.organisation_kind is OrgKind.JOBCENTRE
+
+    @property
+    def is_akasse(self) -> bool:
+        return self.organisation_kind is OrgKind.AKASSE
+
+    @property
+    def is_administrator(self) -> bool:
+        return self.role is Role.ADMINISTRATOR

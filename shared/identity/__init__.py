@@ -1,0 +1,1 @@
+"""Organisations, users, API keys and audit-log reading."""

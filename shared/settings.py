@@ -1,0 +1,90 @@
+"""Settings for the whole installation, read from `JOBBRO_*` environment variables."""
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEV_SECRET = "development-only-secret-do-not-use-in-production"
+
+
+class Settings(BaseSettings):
+    """Zero configuration gives the embedded default: SQLite under var/, eager tasks."""
+
+    model_config = SettingsConfigDict(env_prefix="JOBBRO_", env_file=".env", extra="ignore")
+
+    env: Literal["development", "test", "production"] = "development"
+    data_dir: Path = REPO_ROOT / "var"
+    database_url: str = ""
+    broker_url: str = ""
+    secret_key: str = DEV_SECRET
+    session_max_age_seconds: int = 8 * 3600
+    cookie_secure: bool = False
+    log_level: str = "INFO"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # Where the job-order service reaches the matching service; empty means in-process.
+    matching_url: str = ""
+    matching_api_key: str = ""
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_sender: str = "jobbro@localhost"
+
+    @model_validator(mode="after")
+    def _refuse_default_secret(self) -> "Settings":
+        if self.env == "production" and self.secret_key == DEV_SECRET:
+            raise ValueError("JOBBRO_SECRET_KEY must be set outside development")
+        if self.env == "production" and len(self.secret_key) < 32:
+            raise ValueError("JOBBRO_SECRET_KEY must be at least 32 characters in production")
+        return self
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'jobbro.db'}"
+
+    @property
+    def tasks_eager(self) -> bool:
+        return not self.broker_url
+
+
+class JobOrderSettings(BaseSettings):
+    """Settings of the job-order service (`JOBBRO_JOBORDERS_*`)."""
+
+    model_config = SettingsConfigDict(env_prefix="JOBBRO_JOBORDERS_", extra="ignore")
+
+    # "As fast as possible" unless agreed otherwise with the employer.
+    default_processing_working_days: int = Field(default=2, ge=0, le=60)
+
+
+class MatchingSettings(BaseSettings):
+    """Settings of the matching service (`JOBBRO_MATCHING_*`)."""
+
+    model_config = SettingsConfigDict(env_prefix="JOBBRO_MATCHING_", extra="ignore")
+
+    model_path: Path = REPO_ROOT / "models" / "all-MiniLM-L6-v2"
+    tuned_model_path: Path = REPO_ROOT / "models" / "jobbro-minilm-da"
+    # Empty means <data_dir>/index.
+    index_dir: Path | None = None
+    exact_search_max: int = 200_000
+    embed_batch_size: int = 64
+    weight_semantic: float = 0.35
+    weight_lexical: float = 0.35
+    weight_requirements: float = 0.30
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
+
+
+@lru_cache
+def get_joborder_settings() -> JobOrderSettings:
+    return JobOrderSettings()
+
+
+@lru_cache
+def get_matching_settings() -> MatchingSettings:
+    return MatchingSettings()

@@ -1,0 +1,186 @@
+"""The application spine: middleware, error handlers and health checks every app gets."""
+
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
+
+from shared import db
+from shared.audit import record_denied
+from shared.context import request_id_var
+from shared.errors import PROBLEM_JSON, AppError, Forbidden, Unauthenticated
+from shared.settings import get_settings
+from shared.tasks import broker_reachable
+
+log = logging.getLogger("jobbro.http")
+
+HtmlErrorRenderer = Callable[[Request, AppError], Response | None]
+
+health_router = APIRouter(tags=["health"])
+
+
+@health_router.get("/healthz", summary="Liveness")
+def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@health_router.get("/readyz", summary="Readiness: database and, if configured, broker")
+def readyz() -> JSONResponse:
+    checks: dict[str, str] = {}
+    try:
+        db.ping()
+        checks["database"] = "ok"
+    except Exception as exc:
+        checks["database"] = f"error: {type(exc).__name__}"
+    if get_settings().broker_url:
+        checks["broker"] = "ok" if broker_reachable() else "error: unreachable"
+    ok = all(v == "ok" for v in checks.values())
+    return JSONResponse(
+        {"status": "ok" if ok else "unavailable", "checks": checks}, status_code=200 if ok else 503
+    )
+
+
+def problem_response(request: Request, error: AppError) -> Response:
+    renderer: HtmlErrorRenderer | None = getattr(request.app.state, "html_error_renderer", None)
+    if renderer is not None and not request.url.path.startswith("/api"):
+        html = renderer(request, error)
+        if html is not None:
+            return html
+    headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
+    return JSONResponse(
+        error.problem(instance=request.url.path),
+        status_code=error.status,
+        media_type=PROBLEM_JSON,
+        headers=headers,
+    )
+
+
+async def _app_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, AppError)
+    if isinstance(exc, Unauthenticated | Forbidden):
+        record_denied(
+            getattr(request.state, "actor", None),
+            exc.action or f"{request.method} {request.url.path}",
+            subject_type=exc.subject_type,
+            subject_id=exc.subject_id,
+            detail=exc.detail,
+        )
+    return problem_response(request, exc)
+
+
+def _clean_errors(errors: Any) -> list[dict[str, Any]]:
+    cleaned = []
+    for err in errors:
+        cleaned.append(
+            {"loc": list(err.get("loc", ())), "msg": err.get("msg"), "type": err.get("type")}
+        )
+    return jsonable_encoder(cleaned)
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    errors = _clean_errors(exc.errors())
+    fields = ", ".join(".".join(str(p) for p in e["loc"]) for e in errors[:5])
+    body = {
+        "type": "https://jobbro.dk/problems/validation-failed",
+        "title": "Validation failed",
+        "status": 422,
+        "detail": f"Invalid input: {fields}" if fields else "Invalid input",
+        "instance": request.url.path,
+        "errors": errors,
+    }
+    return JSONResponse(body, status_code=422, media_type=PROBLEM_JSON)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    body = {
+        "type": "about:blank",
+        "title": str(exc.detail) if exc.status_code < 500 else "Server error",
+        "status": exc.status_code,
+        "detail": str(exc.detail),
+        "instance": request.url.path,
+    }
+    return JSONResponse(
+        body,
+        status_code=exc.status_code,
+        media_type=PROBLEM_JSON,
+        headers=getattr(exc, "headers", None),
+    )
+
+
+async def _unhandled(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error")
+    body = {
+        "type": "about:blank",
+        "title": "Internal server error",
+        "status": 500,
+        "detail": "Something went wrong on our side; the request id identifies it in the logs",
+        "request_id": request_id_var.get(),
+    }
+    return JSONResponse(body, status_code=500, media_type=PROBLEM_JSON)
+
+
+async def _request_context(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
+    incoming = request.headers.get("x-request-id", "")
+    request_id = (
+        incoming if 0 < len(incoming) <= 64 and incoming.isprintable() else uuid.uuid4().hex
+    )
+    token = request_id_var.set(request_id)
+    request.state.actor = None
+    started = time.perf_counter()
+    status = 500
+    try:
+        response = await call_next(request)
+        status = response.status_code
+        response.headers["X-Request-ID"] = request_id
+        return response
+    finally:
+        actor = getattr(request.state, "actor", None)
+        log.info(
+            "request",
+            extra={
+                "fields": {
+                    "method": request.method,
+                    "path": request.url.path,
+                    "status": status,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    "actor": actor.name if actor else None,
+                    "organisation": actor.organisation_name if actor else None,
+                }
+            },
+        )
+        request_id_var.reset(token)
+
+
+def create_app(title: str, description: str, routers: list[APIRouter]) -> FastAPI:
+    """An app with the spine in place; each service passes its own routers."""
+    settings = get_settings()
+    app = FastAPI(title=title, description=description, version="0.1.0")
+    app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unhandled)
+    app.middleware("http")(_request_context)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key,
+        session_cookie="jobbro_session",
+        max_age=settings.session_max_age_seconds,
+        same_site="lax",
+        https_only=settings.cookie_secure,
+    )
+    app.include_router(health_router)
+    for router in routers:
+        app.include_router(router)
+    return app
