@@ -1,0 +1,1 @@
+"""Danish job-title normalisation to ESCO occupations, and the domain-tuned model."""
