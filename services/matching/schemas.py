@@ -1,0 +1,310 @@
+"""API shapes of the matching service: CV ingest, CV reads, orders, filters and ranked results."""
+
+import re
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+DRIVING_LICENCES = (
+    "AM", "A1", "A2", "A", "B", "BE", "C1", "C1E", "C", "CE", "D1", "D1E", "D", "DE", "TM",
+)  # fmt: skip
+LanguageLevel = Literal["basic", "good", "fluent", "native"]
+WorkingTime = Literal["day", "evening", "night", "weekend", "shifts"]
+ReasonKind = Literal[
+    "title",
+    "occupation",
+    "related_occupation",
+    "skill",
+    "certificate",
+    "driving_licence",
+    "language",
+    "education",
+    "hours",
+    "availability",
+    "distance",
+]
+
+Text200 = Annotated[str, Field(min_length=1, max_length=200)]
+Text2000 = Annotated[str, Field(max_length=2000)]
+PostalCode = Annotated[str, Field(pattern=r"^\d{4}$")]
+
+# Danish and English language names the product understands; anything else stays as written.
+_LANGUAGE_CODES = {
+    "dansk": "da", "danish": "da", "engelsk": "en", "english": "en", "tysk": "de",
+    "german": "de", "svensk": "sv", "swedish": "sv", "norsk": "no", "norwegian": "no",
+    "polsk": "pl", "polish": "pl", "fransk": "fr", "french": "fr", "spansk": "es",
+    "spanish": "es", "arabisk": "ar", "arabic": "ar", "ukrainsk": "uk", "ukrainian": "uk",
+    "rumænsk": "ro", "romanian": "ro", "litauisk": "lt", "lithuanian": "lt", "tyrkisk": "tr",
+    "turkish": "tr", "italiensk": "it", "italian": "it", "russisk": "ru", "russian": "ru",
+}  # fmt: skip
+
+
+def normalize_language(value: str) -> str:
+    """An ISO 639-1 code for a known language name or code, else the name in lower case."""
+    v = value.strip().casefold()
+    return _LANGUAGE_CODES.get(v, v)
+
+
+def normalize_licence(value: str) -> str:
+    """Upper-case driving-licence category, accepting 'b', 'B-kørekort' or 'kørekort B'."""
+    v = re.sub(r"(?i)kørekort|licen[cs]e|[\s\-:/]", "", value).upper()
+    if v not in DRIVING_LICENCES:
+        raise ValueError(f"unknown driving licence category {value!r}")
+    return v
+
+
+class StrictModel(BaseModel):
+    """Unknown fields are refused so a typo never silently drops data."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class DesiredJob(StrictModel):
+    title: Text200
+    occupation_uri: str | None = Field(default=None, max_length=200)
+
+
+class Experience(StrictModel):
+    title: Text200
+    employer: str = Field(default="", max_length=200)
+    start: date | None = None
+    end: date | None = None
+    tasks: Text2000 = ""
+
+    @model_validator(mode="after")
+    def _period(self) -> "Experience":
+        if self.start and self.end and self.end < self.start:
+            raise ValueError("end is before start")
+        return self
+
+
+class Education(StrictModel):
+    title: Text200
+    institution: str = Field(default="", max_length=200)
+    completed_year: int | None = Field(default=None, ge=1940, le=2100)
+
+
+class Course(StrictModel):
+    title: Text200
+    year: int | None = Field(default=None, ge=1940, le=2100)
+
+
+class LanguageSkill(StrictModel):
+    language: Annotated[str, Field(min_length=2, max_length=40)]
+    level: LanguageLevel = "good"
+
+    @field_validator("language")
+    @classmethod
+    def _norm(cls, v: str) -> str:
+        return normalize_language(v)
+
+
+class CaseFactsIn(StrictModel):
+    """Facts beside the CV; shown to authorised staff, never used for ranking."""
+
+    akasse_organisation_id: uuid.UUID | None = None
+    unemployed_since: date | None = None
+
+
+class CvBody(StrictModel):
+    """A Jobnet-style CV as the CV source sends it (without its external id)."""
+
+    name: Text200
+    headline: str = Field(default="", max_length=200)
+    summary: Text2000 = ""
+    desired_jobs: list[DesiredJob] = Field(default_factory=list, max_length=20)
+    professional_competences: list[Text200] = Field(default_factory=list, max_length=100)
+    personal_competences: list[Text200] = Field(default_factory=list, max_length=50)
+    experience: list[Experience] = Field(default_factory=list, max_length=50)
+    education: list[Education] = Field(default_factory=list, max_length=30)
+    courses: list[Course] = Field(default_factory=list, max_length=50)
+    certificates: list[Text200] = Field(default_factory=list, max_length=50)
+    languages: list[LanguageSkill] = Field(default_factory=list, max_length=20)
+    driving_licences: list[str] = Field(default_factory=list, max_length=15)
+    weekly_hours: float | None = Field(default=None, ge=1, le=80)
+    working_time: list[WorkingTime] = Field(default_factory=list, max_length=5)
+    postal_code: PostalCode | None = None
+    max_commute_km: float | None = Field(default=None, ge=0, le=1000)
+    available_from: date | None = None
+    searchable: bool = True
+    case_facts: CaseFactsIn | None = None
+
+    @field_validator("driving_licences")
+    @classmethod
+    def _licences(cls, v: list[str]) -> list[str]:
+        return sorted({normalize_licence(x) for x in v})
+
+
+class CvIn(CvBody):
+    """One NDJSON line of a bulk upsert: the CV with its id in the source."""
+
+    external_id: Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[\w.:\-]+$")]
+
+
+class CaseFactsOut(BaseModel):
+    akasse_organisation_id: uuid.UUID | None
+    unemployed_since: date | None
+
+
+class CvSummary(BaseModel):
+    """What a mediator sees of a CV in a list."""
+
+    id: uuid.UUID
+    name: str
+    headline: str
+    postal_code: str | None
+    akasse_organisation_id: uuid.UUID | None
+    external_id: str | None = None
+
+
+class CvOut(CvBody):
+    """A whole CV with its case facts, for authorised staff."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: uuid.UUID
+    external_id: str
+    case_facts: CaseFactsOut | None = None  # type: ignore[assignment]
+    occupation_uri: str | None = None
+    isco_group: str | None = None
+    indexed: bool = False
+    created_at: datetime
+    updated_at: datetime
+
+
+class UpsertResult(BaseModel):
+    id: uuid.UUID
+    external_id: str
+    created: bool
+    text_changed: bool
+
+
+class BulkLineError(BaseModel):
+    line: int
+    external_id: str | None
+    problem: str
+
+
+class BulkResult(BaseModel):
+    lines: int
+    created: int
+    updated: int
+    unchanged: int
+    failed: int
+    errors: list[BulkLineError]
+
+
+class OrderQuery(StrictModel):
+    """A job order as the ranking sees it: the job's requirements and place."""
+
+    title: Text200
+    occupation_uri: str | None = Field(default=None, max_length=200)
+    description: Annotated[str, Field(max_length=10_000)] = ""
+    skills: list[Text200] = Field(default_factory=list, max_length=50)
+    certificates: list[Text200] = Field(default_factory=list, max_length=20)
+    driving_licences: list[str] = Field(default_factory=list, max_length=15)
+    languages: list[Annotated[str, Field(min_length=2, max_length=40)]] = Field(
+        default_factory=list, max_length=10
+    )
+    education: list[Text200] = Field(default_factory=list, max_length=10)
+    postal_code: PostalCode | None = None
+    weekly_hours: float | None = Field(default=None, ge=1, le=80)
+    start_date: date | None = None
+    # True: required certificates and licences are hard filters; False: they only score.
+    hard_requirements: bool = False
+
+    @field_validator("driving_licences")
+    @classmethod
+    def _licences(cls, v: list[str]) -> list[str]:
+        return sorted({normalize_licence(x) for x in v})
+
+    @field_validator("languages")
+    @classmethod
+    def _languages(cls, v: list[str]) -> list[str]:
+        return [normalize_language(x) for x in v]
+
+
+class SearchFilters(StrictModel):
+    """Filters on top of ranking; every one narrows the result set."""
+
+    max_distance_km: float | None = Field(default=None, ge=0, le=1000)
+    driving_licences: list[str] = Field(default_factory=list, max_length=15)
+    certificates: list[Text200] = Field(default_factory=list, max_length=20)
+    languages: list[Annotated[str, Field(min_length=2, max_length=40)]] = Field(
+        default_factory=list, max_length=10
+    )
+    min_weekly_hours: float | None = Field(default=None, ge=0, le=80)
+    max_weekly_hours: float | None = Field(default=None, ge=0, le=80)
+    available_by: date | None = None
+
+    @field_validator("driving_licences")
+    @classmethod
+    def _licences(cls, v: list[str]) -> list[str]:
+        return sorted({normalize_licence(x) for x in v})
+
+    @field_validator("languages")
+    @classmethod
+    def _languages(cls, v: list[str]) -> list[str]:
+        return [normalize_language(x) for x in v]
+
+    @model_validator(mode="after")
+    def _hours(self) -> "SearchFilters":
+        lo, hi = self.min_weekly_hours, self.max_weekly_hours
+        if lo is not None and hi is not None and hi < lo:
+            raise ValueError("max_weekly_hours is below min_weekly_hours")
+        return self
+
+
+class OrderSearch(StrictModel):
+    """Body of a search by job order."""
+
+    order: OrderQuery
+    filters: SearchFilters | None = None
+    limit: int = Field(default=20, ge=1, le=200)
+    offset: int = Field(default=0, ge=0, le=10_000)
+
+
+class FreeTextSearch(StrictModel):
+    """Body of a free-text search; `postal_code` is the place distances are measured from."""
+
+    text: Annotated[str, Field(min_length=1, max_length=2000)]
+    postal_code: PostalCode | None = None
+    filters: SearchFilters | None = None
+    limit: int = Field(default=20, ge=1, le=200)
+    offset: int = Field(default=0, ge=0, le=10_000)
+
+
+class Reason(BaseModel):
+    """One matched requirement and where in the CV it was found."""
+
+    kind: ReasonKind
+    requirement: str
+    field: str
+    text: str
+
+
+class RankedCandidate(BaseModel):
+    cv: CvSummary
+    score: float
+    score_parts: dict[str, float]
+    matched: list[Reason]
+    missing: list[str]
+    distance_km: float | None
+
+
+class RankedPage(BaseModel):
+    total: int
+    items: list[RankedCandidate]
+
+
+class IndexStatus(BaseModel):
+    """What the served index holds compared with the CV bank."""
+
+    cvs: int
+    searchable_cvs: int
+    embedded_cvs: int
+    pending_cvs: int
+    index_size: int
+    meta: dict[str, object]
