@@ -68,3 +68,13 @@ def broker_reachable() -> bool:
         return True
     except Exception:
         return False
+
+
+@celery_app.task(name="jobbro.ping", acks_late=True)
+def ping(nonce: str) -> None:
+    """Record that a worker ran a task: used by operators and tests to prove the broker path."""
+    from shared.audit import record
+    from shared.db import unit_of_work
+
+    with unit_of_work() as session:
+        record(session, None, "worker.ping", subject_type="worker", subject_id=nonce)
