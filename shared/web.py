@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.routing import Route
 
 from shared import db
 from shared.audit import record_denied
@@ -109,12 +110,19 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         "detail": str(exc.detail),
         "instance": request.url.path,
     }
-    return JSONResponse(
-        body,
-        status_code=exc.status_code,
-        media_type=PROBLEM_JSON,
-        headers=getattr(exc, "headers", None),
-    )
+    headers = dict(getattr(exc, "headers", None) or {})
+    if exc.status_code == 405:
+        # Starlette lists only the first matching route's methods; list every route's.
+        headers["Allow"] = ", ".join(sorted(_allowed_methods(request)))
+    return JSONResponse(body, status_code=exc.status_code, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _allowed_methods(request: Request) -> set[str]:
+    methods: set[str] = set()
+    for route in request.app.routes:
+        if isinstance(route, Route) and route.methods and route.path_regex.match(request.url.path):
+            methods |= route.methods
+    return methods
 
 
 async def _unhandled(request: Request, exc: Exception) -> Response:
