@@ -1,0 +1,566 @@
+"""The FAISS index of CV vectors: exact up to a size, IVF above, in atomic generations."""
+
+import contextlib
+import fcntl
+import json
+import math
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import faiss as _faiss
+import numpy as np
+
+from shared.settings import get_matching_settings, get_settings
+
+# faiss's type stubs miss most of its SWIG surface (selectors, search
+# parameters, direct maps), so it is typed as Any here.
+faiss: Any = _faiss
+
+Kind = Literal["flat", "ivf"]
+
+INDEX_FILE = "index.faiss"
+META_FILE = "meta.json"
+CURRENT_FILE = "CURRENT"
+LOCK_FILE = ".lock"
+KEEP_GENERATIONS = 2
+
+# IVF defaults, tuned with bench/matching.py (numbers in docs/matching-index.md):
+# nlist = IVF_LISTS_PER_SQRT_N * sqrt(N) lists, IVF_NPROBE of them scanned per query.
+IVF_LISTS_PER_SQRT_N = 4.0
+IVF_NPROBE = 32
+# k-means wants ~39 points per centroid; more buys nothing but training time.
+IVF_TRAIN_POINTS_PER_LIST = 64
+# An IVF index trained for N vectors is retrained once it holds this many times N.
+IVF_RETRAIN_GROWTH = 4.0
+# Filters that leave at most this many vectors are searched exactly by
+# reconstructing their vectors and taking dot products; above it the filter is
+# pushed into the FAISS search as an id selector.
+FILTER_EXACT_MAX = 20_000
+# With a selector, IVF scans nprobe * (N / allowed) lists so that the probed
+# lists still hold about as many allowed vectors as an unfiltered search sees,
+# up to this multiple of nprobe.
+FILTER_NPROBE_MAX_FACTOR = 16
+
+_PAD_SCORE = np.float32(-np.inf)
+
+
+def _as_ids(ids: Any) -> np.ndarray:
+    return np.ascontiguousarray(np.asarray(ids, dtype=np.int64).reshape(-1))
+
+
+def _as_vectors(vectors: Any, dimension: int) -> np.ndarray:
+    x = np.ascontiguousarray(np.asarray(vectors, dtype=np.float32))
+    if x.ndim == 1:
+        x = x.reshape(1, -1)
+    if x.ndim != 2 or x.shape[1] != dimension:
+        raise ValueError(f"expected vectors of dimension {dimension}, got shape {x.shape}")
+    return x
+
+
+def ivf_nlist(size: int) -> int:
+    """How many IVF lists an index of `size` vectors gets by default."""
+    return max(1, min(65_536, round(IVF_LISTS_PER_SQRT_N * math.sqrt(max(size, 1)))))
+
+
+def _top_k(scores: np.ndarray, ids: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Best k per row of a (nq, m) score matrix, padded with -1 ids."""
+    nq, m = scores.shape
+    out_s = np.full((nq, k), _PAD_SCORE, dtype=np.float32)
+    out_i = np.full((nq, k), -1, dtype=np.int64)
+    if m == 0:
+        return out_s, out_i
+    take = min(k, m)
+    if take < m:
+        part = np.argpartition(-scores, take - 1, axis=1)[:, :take]
+    else:
+        part = np.broadcast_to(np.arange(m), (nq, m))
+    part_scores = np.take_along_axis(scores, part, axis=1)
+    order = np.argsort(-part_scores, axis=1, kind="stable")
+    cols = np.take_along_axis(part, order, axis=1)
+    out_s[:, :take] = np.take_along_axis(scores, cols, axis=1)
+    out_i[:, :take] = ids[cols]
+    return out_s, out_i
+
+
+class VectorIndex:
+    """Unit vectors keyed by int64 database ids; inner product equals cosine similarity."""
+
+    def __init__(
+        self,
+        index: Any,
+        *,
+        kind: Kind,
+        dimension: int,
+        exact_max: int,
+        nprobe: int = IVF_NPROBE,
+        trained_size: int = 0,
+        meta: dict[str, object] | None = None,
+    ) -> None:
+        self._index = index
+        self.kind: Kind = kind
+        self.dimension = dimension
+        self.exact_max = exact_max
+        self.nprobe = nprobe
+        # The size the IVF lists were trained for, to know when to retrain.
+        self.trained_size = trained_size
+        self.meta: dict[str, object] = dict(meta or {})
+        self._sorted_ids: np.ndarray | None = None
+        self._ids_lock = threading.Lock()
+
+    # -- construction ---------------------------------------------------------------
+
+    @classmethod
+    def create(
+        cls,
+        dimension: int,
+        *,
+        expected_size: int = 0,
+        exact_max: int | None = None,
+        kind: Kind | None = None,
+    ) -> "VectorIndex":
+        """An empty index; exact until it holds more than `exact_max` vectors, IVF above."""
+        limit = get_matching_settings().exact_search_max if exact_max is None else exact_max
+        index = cls(_new_flat(dimension), kind="flat", dimension=dimension, exact_max=limit)
+        # An IVF index needs training data, so it always starts flat and is
+        # converted in add() once it holds enough vectors; `kind="ivf"` or a
+        # large expected size only decide how early that happens.
+        index._want_ivf = kind == "ivf" or (kind is None and expected_size > limit)
+        index._expected_size = expected_size
+        return index
+
+    _want_ivf: bool = False
+    _expected_size: int = 0
+
+    # -- mutation -------------------------------------------------------------------
+
+    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        """Add vectors under `ids`; an id that is already present gets the new vector."""
+        id_arr = _as_ids(ids)
+        x = _as_vectors(vectors, self.dimension)
+        if len(id_arr) != len(x):
+            raise ValueError(f"{len(id_arr)} ids for {len(x)} vectors")
+        if len(id_arr) == 0:
+            return
+        # Within one batch the last vector of a repeated id wins.
+        rev_unique, rev_pos = np.unique(id_arr[::-1], return_index=True)
+        if len(rev_unique) != len(id_arr):
+            keep = np.sort(len(id_arr) - 1 - rev_pos)
+            id_arr, x = id_arr[keep], x[keep]
+        present = self._present(id_arr)
+        if len(present):
+            self._remove_present(present)
+        self._index.add_with_ids(x, id_arr)
+        self._sorted_ids = None
+        self._maybe_reshape()
+
+    def remove(self, ids: np.ndarray) -> int:
+        """Remove the given ids (absent ones are ignored); returns how many were removed."""
+        present = self._present(_as_ids(ids))
+        if len(present) == 0:
+            return 0
+        return self._remove_present(present)
+
+    def _remove_present(self, present: np.ndarray) -> int:
+        # IVF's hashtable direct map only accepts an explicit id array.
+        sel = faiss.IDSelectorArray(len(present), faiss.swig_ptr(present))
+        removed = int(self._index.remove_ids(sel))
+        self._sorted_ids = None
+        return removed
+
+    def _maybe_reshape(self) -> None:
+        n = len(self)
+        if self.kind == "flat":
+            threshold = self.exact_max
+            if self._want_ivf:
+                # Convert as soon as there is enough data to train the lists well.
+                nlist = ivf_nlist(max(self._expected_size, n))
+                threshold = min(threshold, nlist * IVF_TRAIN_POINTS_PER_LIST)
+            if n > threshold:
+                self._rebuild_ivf(max(self._expected_size, n))
+        elif n > IVF_RETRAIN_GROWTH * max(self.trained_size, 1):
+            self._rebuild_ivf(n)
+
+    def _rebuild_ivf(self, size_hint: int) -> None:
+        ids, x = self.export()
+        # Never more lists than the data can train (k-means warns below 39 per list).
+        nlist = max(1, min(ivf_nlist(size_hint), len(x) // 39))
+        quantizer = faiss.IndexFlatIP(self.dimension)
+        ivf = faiss.IndexIVFFlat(quantizer, self.dimension, nlist, faiss.METRIC_INNER_PRODUCT)
+        # Keeps the quantizer alive as long as the IVF (SWIG does not).
+        ivf.own_fields = True
+        quantizer.this.disown()
+        rng = np.random.default_rng(0)
+        n_train = min(len(x), nlist * IVF_TRAIN_POINTS_PER_LIST)
+        sample = x[np.sort(rng.choice(len(x), n_train, replace=False))] if n_train < len(x) else x
+        ivf.train(sample)
+        # Reconstruct-by-id (exact filtered search) and remove need the direct map.
+        ivf.set_direct_map_type(faiss.DirectMap.Hashtable)
+        ivf.add_with_ids(x, ids)
+        self._index = ivf
+        self.kind = "ivf"
+        self.trained_size = len(x)
+        self._sorted_ids = None
+
+    # -- reading --------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return int(self._index.ntotal)
+
+    @property
+    def nlist(self) -> int:
+        """Number of IVF lists (0 for an exact index)."""
+        return int(self._index.nlist) if self.kind == "ivf" else 0
+
+    def ids(self) -> np.ndarray:
+        """All ids in the index, sorted ascending."""
+        return self._ids_sorted().copy()
+
+    def _ids_sorted(self) -> np.ndarray:
+        cached = self._sorted_ids
+        if cached is not None:
+            return cached
+        with self._ids_lock:
+            if self._sorted_ids is None:
+                self._sorted_ids = np.sort(self._raw_ids())
+            return self._sorted_ids
+
+    def _raw_ids(self) -> np.ndarray:
+        """Ids in storage order (flat: row order; IVF: list by list)."""
+        if self.kind == "flat":
+            return faiss.vector_to_array(self._index.id_map).astype(np.int64, copy=False)
+        invlists = self._index.invlists
+        parts = []
+        for list_no in range(invlists.nlist):
+            size = invlists.list_size(list_no)
+            if size:
+                ptr = invlists.get_ids(list_no)
+                parts.append(faiss.rev_swig_ptr(ptr, size).copy())
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+    def _present(self, ids: np.ndarray) -> np.ndarray:
+        """The distinct ids of `ids` that are in the index."""
+        known = self._ids_sorted()
+        if len(known) == 0 or len(ids) == 0:
+            return np.zeros(0, dtype=np.int64)
+        uniq = np.unique(ids)
+        pos = np.searchsorted(known, uniq)
+        pos[pos == len(known)] = 0
+        return np.ascontiguousarray(uniq[known[pos] == uniq])
+
+    def reconstruct(self, ids: np.ndarray) -> np.ndarray:
+        """The stored vectors of `ids`, which must all be present."""
+        id_arr = _as_ids(ids)
+        if len(id_arr) == 0:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        out = np.empty((len(id_arr), self.dimension), dtype=np.float32)
+        self._index.reconstruct_batch(id_arr, out)
+        return out
+
+    def export(self) -> tuple[np.ndarray, np.ndarray]:
+        """All (ids, vectors) in storage order, for rebuilding another index."""
+        ids = self._raw_ids()
+        if self.kind == "flat":
+            flat = faiss.downcast_index(self._index.index)
+            n = int(flat.ntotal)
+            xb = faiss.rev_swig_ptr(flat.get_xb(), n * self.dimension)
+            return ids.copy(), np.array(xb, dtype=np.float32).reshape(n, self.dimension)
+        return ids, self.reconstruct(ids)
+
+    def search(
+        self, vectors: np.ndarray, k: int, allowed_ids: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Top-k (scores, ids) per query row, best first; missing places have id -1, score -inf."""
+        if k <= 0:
+            raise ValueError("k must be positive")
+        x = _as_vectors(vectors, self.dimension)
+        nq = len(x)
+        n = len(self)
+        if n == 0 or nq == 0:
+            return _top_k(np.zeros((nq, 0), np.float32), np.zeros(0, np.int64), k)
+        if allowed_ids is None:
+            if self.kind == "ivf":
+                params = faiss.SearchParametersIVF(nprobe=self.nprobe)
+                scores, ids = self._index.search(x, k, params=params)
+            else:
+                scores, ids = self._index.search(x, k)
+            return self._clean(scores, ids)
+        present = self._present(_as_ids(allowed_ids))
+        m = len(present)
+        if m <= max(FILTER_EXACT_MAX, k):
+            # Few candidates: their exact scores cost less than any index scan
+            # and recall is perfect whatever the index kind.
+            candidates = self.reconstruct(present)
+            return _top_k(x @ candidates.T, present, k)
+        sel = faiss.IDSelectorBatch(m, faiss.swig_ptr(present))
+        if self.kind == "ivf":
+            factor = min(float(FILTER_NPROBE_MAX_FACTOR), n / m)
+            nprobe = min(self.nlist, math.ceil(self.nprobe * factor))
+            params: Any = faiss.SearchParametersIVF(nprobe=nprobe, sel=sel)
+        else:
+            params = faiss.SearchParameters(sel=sel)
+        scores, ids = self._index.search(x, k, params=params)
+        return self._clean(scores, ids)
+
+    @staticmethod
+    def _clean(scores: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        ids = ids.astype(np.int64, copy=False)
+        scores = scores.astype(np.float32, copy=False)
+        scores[ids < 0] = _PAD_SCORE
+        return scores, ids
+
+    # -- persistence ----------------------------------------------------------------
+
+    def describe(self) -> dict[str, object]:
+        """What meta.json records about the index itself."""
+        return {
+            "dimension": self.dimension,
+            "count": len(self),
+            "kind": self.kind,
+            "exact_max": self.exact_max,
+            "nlist": self.nlist,
+            "nprobe": self.nprobe if self.kind == "ivf" else 0,
+            "trained_size": self.trained_size,
+            "faiss_version": faiss.__version__,
+        }
+
+    def save(self, directory: Path, meta: dict[str, object]) -> None:
+        """Write the index file and meta.json (caller's meta plus the index's own facts)."""
+        directory.mkdir(parents=True, exist_ok=True)
+        faiss.write_index(self._index, str(directory / INDEX_FILE))
+        merged: dict[str, object] = {**self.meta, **meta}
+        merged.update(self.describe())
+        merged["build_time"] = datetime.now(UTC).isoformat(timespec="seconds")
+        tmp = directory / (META_FILE + ".tmp")
+        tmp.write_text(json.dumps(merged, indent=2, sort_keys=True, default=str), "utf-8")
+        os.replace(tmp, directory / META_FILE)
+        self.meta = merged
+
+    @classmethod
+    def load(cls, directory: Path) -> "VectorIndex":
+        """Read an index saved by `save`."""
+        meta: dict[str, object] = json.loads((directory / META_FILE).read_text("utf-8"))
+        raw = faiss.read_index(str(directory / INDEX_FILE))
+        if isinstance(raw, faiss.IndexIVF):
+            kind: Kind = "ivf"
+            raw.set_direct_map_type(faiss.DirectMap.Hashtable)
+        else:
+            kind = "flat"
+            raw = faiss.downcast_index(raw)
+        exact_max = meta.get("exact_max")
+        nprobe = meta.get("nprobe")
+        trained = meta.get("trained_size")
+        return cls(
+            raw,
+            kind=kind,
+            dimension=int(raw.d),
+            exact_max=(
+                int(exact_max)
+                if isinstance(exact_max, int)
+                else get_matching_settings().exact_search_max
+            ),
+            nprobe=int(nprobe) if isinstance(nprobe, int) and nprobe > 0 else IVF_NPROBE,
+            trained_size=int(trained) if isinstance(trained, int) else int(raw.ntotal),
+            meta=meta,
+        )
+
+
+def _new_flat(dimension: int) -> Any:
+    # IndexIDMap2 (not IndexIDMap) keeps a reverse map, so vectors can be
+    # reconstructed by database id for exact filtered search.
+    return faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
+
+
+# Meta keys describing the index itself; recomputed on every save, never carried over.
+_DERIVED_META = {
+    "dimension",
+    "count",
+    "kind",
+    "exact_max",
+    "nlist",
+    "nprobe",
+    "trained_size",
+    "faiss_version",
+    "build_time",
+}
+
+
+class IndexStore:
+    """Generations of one named index under `root/name/gen-<n>/`, with a CURRENT pointer."""
+
+    def __init__(self, root: Path, name: str = "cv") -> None:
+        self.root = root
+        self.name = name
+        self.directory = root / name
+        self._lock = threading.Lock()
+        self._pointer_stat: tuple[int, int, int] | None = None
+        self._generation: str | None = None
+        self._index: VectorIndex | None = None
+
+    # -- reading --------------------------------------------------------------------
+
+    def _stat_pointer(self) -> tuple[int, int, int] | None:
+        try:
+            st = os.stat(self.directory / CURRENT_FILE)
+        except FileNotFoundError:
+            return None
+        return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+    def current_generation(self) -> str | None:
+        """The generation CURRENT points at, or None before the first publish."""
+        try:
+            return (self.directory / CURRENT_FILE).read_text("utf-8").strip() or None
+        except FileNotFoundError:
+            return None
+
+    def current(self) -> VectorIndex | None:
+        """The published index, reloaded when another process has published a newer one."""
+        # A stat per call: os.replace gives the pointer a new inode, so any
+        # publish by any process is noticed without reading or locking.
+        stat = self._stat_pointer()
+        if stat is not None and stat == self._pointer_stat:
+            return self._index
+        with self._lock:
+            for _attempt in range(3):
+                stat = self._stat_pointer()
+                if stat is None:
+                    self._pointer_stat, self._generation, self._index = None, None, None
+                    return None
+                if stat == self._pointer_stat:
+                    return self._index
+                generation = self.current_generation()
+                if generation is None:
+                    return None
+                if generation == self._generation:
+                    self._pointer_stat = stat
+                    return self._index
+                try:
+                    index = VectorIndex.load(self.directory / generation)
+                except (FileNotFoundError, RuntimeError):
+                    # Pruned between reading the pointer and loading: a newer
+                    # generation has been published meanwhile; read again.
+                    continue
+                self._pointer_stat, self._generation, self._index = stat, generation, index
+                return index
+            raise RuntimeError(f"index store {self.directory} keeps changing under the reader")
+
+    # -- writing --------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the store's inter-process write lock (fcntl), so writers never interleave."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        with open(self.directory / LOCK_FILE, "a+") as fh:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+    def publish(self, index: VectorIndex, meta: dict[str, object]) -> str:
+        """Write `index` as a new generation, switch CURRENT to it and prune old ones."""
+        with self.locked():
+            return self._publish_locked(index, meta)
+
+    def _generations(self) -> list[int]:
+        numbers = []
+        for entry in self.directory.glob("gen-*"):
+            suffix = entry.name.removeprefix("gen-")
+            if entry.is_dir() and suffix.isdigit():
+                numbers.append(int(suffix))
+        return sorted(numbers)
+
+    def _publish_locked(self, index: VectorIndex, meta: dict[str, object]) -> str:
+        existing = self._generations()
+        generation = f"gen-{(existing[-1] + 1) if existing else 1}"
+        staging = self.directory / f".{generation}.tmp-{os.getpid()}"
+        shutil.rmtree(staging, ignore_errors=True)
+        index.save(staging, meta)
+        _fsync_dir(staging)
+        os.rename(staging, self.directory / generation)
+        pointer_tmp = self.directory / f".{CURRENT_FILE}.tmp-{os.getpid()}"
+        with open(pointer_tmp, "w", encoding="utf-8") as fh:
+            fh.write(generation + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(pointer_tmp, self.directory / CURRENT_FILE)
+        _fsync_dir(self.directory)
+        with self._lock:
+            # The publisher serves what it just wrote without reading it back.
+            self._pointer_stat = self._stat_pointer()
+            self._generation, self._index = generation, index
+        self._prune(keep=generation)
+        return generation
+
+    def _prune(self, keep: str) -> None:
+        numbers = self._generations()
+        survivors = {f"gen-{n}" for n in numbers[-KEEP_GENERATIONS:]} | {keep}
+        for number in numbers:
+            name = f"gen-{number}"
+            if name not in survivors:
+                shutil.rmtree(self.directory / name, ignore_errors=True)
+        for stale in self.directory.glob(".gen-*.tmp-*"):
+            # Staging directories of writers that died; we hold the lock, so no
+            # live writer owns one.
+            shutil.rmtree(stale, ignore_errors=True)
+
+    def apply(
+        self,
+        *,
+        add: tuple[np.ndarray, np.ndarray] | None = None,
+        remove: np.ndarray | None = None,
+        meta: dict[str, object] | None = None,
+        dimension: int | None = None,
+    ) -> str:
+        """Remove, then add, on top of the current generation, and publish the result."""
+        with self.locked():
+            generation = self.current_generation()
+            if generation is not None:
+                # Read from disk rather than mutating the instance that current()
+                # hands to concurrent searches.
+                index = VectorIndex.load(self.directory / generation)
+            else:
+                dim = dimension
+                if dim is None and add is not None:
+                    dim = _as_vectors(add[1], np.asarray(add[1]).shape[-1]).shape[1]
+                if dim is None:
+                    raise ValueError("dimension is needed to create the first generation")
+                index = VectorIndex.create(dim)
+            base = {k: v for k, v in index.meta.items() if k not in _DERIVED_META}
+            if remove is not None:
+                index.remove(remove)
+            if add is not None:
+                index.add(*add)
+            return self._publish_locked(index, {**base, **(meta or {})})
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+_stores: dict[tuple[Path, str], IndexStore] = {}
+_stores_lock = threading.Lock()
+
+
+def index_root() -> Path:
+    """Where index generations live: the setting, else <data_dir>/index."""
+    configured = get_matching_settings().index_dir
+    return (configured or get_settings().data_dir / "index").resolve()
+
+
+def get_index_store(name: str = "cv") -> IndexStore:
+    """The process-wide store for `name` under the configured root."""
+    key = (index_root(), name)
+    with _stores_lock:
+        store = _stores.get(key)
+        if store is None:
+            store = _stores[key] = IndexStore(key[0], name)
+        return store
