@@ -284,8 +284,8 @@ class VectorIndex:
             return _top_k(np.zeros((nq, 0), np.float32), np.zeros(0, np.int64), k)
         if allowed_ids is None:
             if self.kind == "ivf":
-                params = faiss.SearchParametersIVF(nprobe=self.nprobe)
-                scores, ids = self._index.search(x, k, params=params)
+                ivf_params = faiss.SearchParametersIVF(nprobe=self.nprobe)
+                scores, ids = self._index.search(x, k, params=ivf_params)
             else:
                 scores, ids = self._index.search(x, k)
             return self._clean(scores, ids)
