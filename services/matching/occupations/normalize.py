@@ -1,0 +1,251 @@
+"""Free-text Danish job title → ranked ESCO occupations (character n-grams + embeddings)."""
+
+import hashlib
+import logging
+import re
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from services.matching.occupations.data import Occupation, load_occupations
+
+__all__ = [
+    "DEFAULT_LEXICAL_WEIGHT",
+    "Occupation",
+    "OccupationMatch",
+    "TitleNormalizer",
+    "get_normalizer",
+    "occupation_by_uri",
+    "occupations",
+]
+
+log = logging.getLogger(__name__)
+
+# Weight of the character n-gram score against the embedding score, chosen on the
+# validation split of the dev set (`jobbro eval normalize`, docs/occupations.md).
+DEFAULT_LEXICAL_WEIGHT = 0.5
+# Queries are scored in chunks so a batch of thousands never holds a dense
+# (queries × 9,791 labels) matrix at once.
+_CHUNK = 512
+
+_GENDER_MARKERS = re.compile(r"\(\s*[mk]\s*/\s*[kmw]\s*\)|\b[mk]/[kmw]\b", re.IGNORECASE)
+_SEPARATORS = re.compile(r"[\s_/|,;:—–]+")
+
+
+def clean_title(title: str) -> str:
+    """Lower-case a title and drop job-ad noise such as "(m/k)" and odd separators."""
+    text = _GENDER_MARKERS.sub(" ", title.lower())
+    return _SEPARATORS.sub(" ", text).strip(" -.")
+
+
+class TextEmbedder(Protocol):
+    """What the normaliser needs from an embedding model."""
+
+    @property
+    def model_name(self) -> str: ...
+
+    def encode(self, texts: Sequence[str], batch_size: int | None = None) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class OccupationMatch:
+    """One ranked occupation for a title; `label` is the preferred label."""
+
+    uri: str
+    label: str
+    isco_group: str
+    score: float
+    # The Danish label that scored best, to show the mediator why it matched.
+    matched_label: str = ""
+
+
+def _model_fingerprint(embedder: TextEmbedder) -> str:
+    """Name plus size/mtime of the weights, so a retrained model never reuses old vectors."""
+    path = getattr(embedder, "path", None)
+    parts = [embedder.model_name]
+    if isinstance(path, Path):
+        for weights in sorted(path.glob("*.safetensors")) + sorted(path.glob("*.bin")):
+            st = weights.stat()
+            parts.append(f"{weights.name}:{st.st_size}:{st.st_mtime_ns}")
+    return "|".join(parts)
+
+
+class TitleNormalizer:
+    """Ranks occupations for titles by the best-scoring Danish label of each occupation."""
+
+    def __init__(
+        self,
+        occupation_list: Sequence[Occupation],
+        *,
+        embedder: TextEmbedder | None = None,
+        lexical_weight: float = DEFAULT_LEXICAL_WEIGHT,
+        cache_dir: Path | None = None,
+    ) -> None:
+        self.occupations = list(occupation_list)
+        self.embedder = embedder
+        self.lexical_weight = lexical_weight if embedder is not None else 1.0
+        labels: list[str] = []
+        owners: list[int] = []
+        starts: list[int] = []
+        for i, occ in enumerate(self.occupations):
+            starts.append(len(labels))
+            labels.extend(occ.labels)
+            owners.extend([i] * len(occ.labels))
+        if any(not occ.labels for occ in self.occupations):
+            raise ValueError("every occupation needs at least one label")
+        self.labels = labels
+        # Labels are grouped by occupation, so a max over each run is a reduceat.
+        self._starts = np.asarray(starts, dtype=np.int64)
+        self._owners = np.asarray(owners, dtype=np.int64)
+        cleaned = [clean_title(label) for label in labels]
+        self._vectorizer = TfidfVectorizer(
+            analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, dtype=np.float32
+        )
+        self._label_lex: sparse.csr_matrix = self._vectorizer.fit_transform(cleaned).T.tocsr()
+        self._label_emb: np.ndarray | None = None
+        if embedder is not None:
+            self._label_emb = self._embed_labels(embedder, cleaned, cache_dir)
+
+    def _embed_labels(
+        self, embedder: TextEmbedder, cleaned: list[str], cache_dir: Path | None
+    ) -> np.ndarray:
+        key = hashlib.sha256(
+            (_model_fingerprint(embedder) + "\x00" + "\x1f".join(cleaned)).encode()
+        ).hexdigest()[:24]
+        path = cache_dir / f"labels-{key}.npy" if cache_dir else None
+        if path is not None and path.is_file():
+            cached = np.load(path)
+            if cached.shape[0] == len(cleaned):
+                return np.ascontiguousarray(cached, dtype=np.float32)
+        log.info("embedding %d occupation labels with %s", len(cleaned), embedder.model_name)
+        vectors = embedder.encode(cleaned, batch_size=128).astype(np.float32)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp.npy")
+            np.save(tmp, vectors)
+            tmp.replace(path)
+        return vectors
+
+    def label_scores(self, titles: Sequence[str]) -> tuple[np.ndarray, np.ndarray | None]:
+        """Raw per-label (lexical, semantic) cosine matrices for titles, for evaluation."""
+        cleaned = [clean_title(t) for t in titles]
+        lex = (self._vectorizer.transform(cleaned) @ self._label_lex).toarray()
+        sem = None
+        if self.embedder is not None and self._label_emb is not None:
+            sem = self.embedder.encode(cleaned) @ self._label_emb.T
+        return lex.astype(np.float32), sem
+
+    def occupation_scores(
+        self, lex: np.ndarray, sem: np.ndarray | None, lexical_weight: float | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Combine label scores and take each occupation's best label: (scores, best label)."""
+        w = self.lexical_weight if lexical_weight is None else lexical_weight
+        combined = lex if sem is None or w >= 1.0 else w * lex + (1.0 - w) * sem
+        occ = np.maximum.reduceat(combined, self._starts, axis=1)
+        # Index of the best label per occupation: first label equal to the run's max.
+        is_best = combined >= occ[:, self._owners] - 1e-7
+        best = np.full(occ.shape, -1, dtype=np.int64)
+        rows, cols = np.nonzero(is_best)
+        # Reverse so the first (lowest) label index wins when several tie.
+        best[rows[::-1], self._owners[cols[::-1]]] = cols[::-1]
+        return occ, best
+
+    def normalize(self, title: str, k: int = 10) -> list[OccupationMatch]:
+        """The `k` best occupations for one title, best first."""
+        return self.normalize_batch([title], k=k)[0]
+
+    def normalize_batch(self, titles: Sequence[str], k: int = 10) -> list[list[OccupationMatch]]:
+        """The `k` best occupations for each title; blank titles get no matches."""
+        k = max(0, min(k, len(self.occupations)))
+        results: list[list[OccupationMatch]] = []
+        for start in range(0, len(titles), _CHUNK):
+            chunk = list(titles[start : start + _CHUNK])
+            lex, sem = self.label_scores(chunk)
+            occ, best = self.occupation_scores(lex, sem)
+            for row, title in enumerate(chunk):
+                if not clean_title(title) or k == 0:
+                    results.append([])
+                    continue
+                top = np.argpartition(-occ[row], k - 1)[:k] if k < occ.shape[1] else None
+                order = (
+                    top[np.argsort(-occ[row, top], kind="stable")]
+                    if top is not None
+                    else (np.argsort(-occ[row], kind="stable"))
+                )
+                results.append(
+                    [
+                        OccupationMatch(
+                            uri=self.occupations[j].uri,
+                            label=self.occupations[j].preferred_label,
+                            isco_group=self.occupations[j].isco_group,
+                            score=round(float(occ[row, j]), 6),
+                            matched_label=self.labels[best[row, j]],
+                        )
+                        for j in order
+                    ]
+                )
+        return results
+
+
+@lru_cache(maxsize=1)
+def _by_uri() -> dict[str, Occupation]:
+    return {occ.uri: occ for occ in load_occupations()}
+
+
+def occupations() -> list[Occupation]:
+    """All ESCO occupations with Danish labels, sorted by URI."""
+    return list(load_occupations())
+
+
+def occupation_by_uri(uri: str) -> Occupation | None:
+    """The occupation with this ESCO URI, or None."""
+    return _by_uri().get(uri)
+
+
+_lock = threading.Lock()
+_normalizer: TitleNormalizer | None = None
+
+
+def label_cache_dir() -> Path:
+    """Where label embeddings are kept between runs (under the installation's data dir)."""
+    from shared.settings import get_settings
+
+    return get_settings().data_dir / "cache" / "occupations"
+
+
+def build_default_normalizer(cache_dir: Path | None = None) -> TitleNormalizer:
+    """A normaliser over all occupations with the installed model (tuned if present)."""
+    from services.matching.embedding import get_embedder
+
+    embedder: TextEmbedder | None
+    try:
+        embedder = get_embedder()
+    except Exception:  # no model on disk: lexical only beats failing the request
+        log.warning("no embedding model available; title normalisation is lexical only")
+        embedder = None
+    return TitleNormalizer(
+        load_occupations(), embedder=embedder, cache_dir=cache_dir or label_cache_dir()
+    )
+
+
+def get_normalizer() -> TitleNormalizer:
+    """The process-wide normaliser, built on first use (see docs/occupations.md for cost)."""
+    global _normalizer
+    with _lock:
+        if _normalizer is None:
+            _normalizer = build_default_normalizer()
+        return _normalizer
+
+
+def set_normalizer(normalizer: TitleNormalizer | None) -> None:
+    """Replace the process-wide normaliser (tests, or after training a new model)."""
+    global _normalizer
+    with _lock:
+        _normalizer = normalizer
