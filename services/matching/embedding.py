@@ -39,7 +39,9 @@ class Embedder:
         self.model_name = path.name
         self.batch_size = batch_size
         self._model: Any = SentenceTransformer(str(path), device=device)
-        dim = self._model.get_sentence_embedding_dimension()
+        # Renamed in sentence-transformers 6; the old name still works but warns.
+        getter = getattr(self._model, "get_embedding_dimension", None)
+        dim = getter() if getter else self._model.get_sentence_embedding_dimension()
         if dim is None:
             # Some models only know their width after one forward pass.
             dim = int(self._model.encode(["x"]).shape[1])

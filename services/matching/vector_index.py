@@ -349,8 +349,9 @@ class VectorIndex:
             kind: Kind = "ivf"
             raw.set_direct_map_type(faiss.DirectMap.Hashtable)
         else:
+            # read_index already returns the concrete class; downcasting again
+            # would make a second wrapper and free the index with the first.
             kind = "flat"
-            raw = faiss.downcast_index(raw)
         exact_max = meta.get("exact_max")
         nprobe = meta.get("nprobe")
         trained = meta.get("trained_size")
