@@ -44,10 +44,10 @@ class InProcessMatchingClient:
     """Calls the service functions directly, each call in its own unit of work."""
 
     def get_cv_summary(self, actor: Actor, cv_id: uuid.UUID) -> CvSummary:
-        from services.matching import service
+        from services.matching import service as matching_service
 
         with unit_of_work() as session:
-            return service.get_cv_summary(session, actor, cv_id)
+            return matching_service.get_cv_summary(session, actor, cv_id)
 
     def rank_for_order(
         self,
@@ -57,10 +57,10 @@ class InProcessMatchingClient:
         limit: int = 20,
         offset: int = 0,
     ) -> RankedPage:
-        from services.matching import service
+        from services.matching import service as matching_service
 
         with unit_of_work() as session:
-            return service.search_for_order(
+            return matching_service.search_for_order(
                 session, actor, order, filters=filters, limit=limit, offset=offset
             )
 

@@ -108,8 +108,8 @@ class CaseFactsIn(StrictModel):
     unemployed_since: date | None = None
 
 
-class CvBody(StrictModel):
-    """A Jobnet-style CV as the CV source sends it (without its external id)."""
+class CvContent(StrictModel):
+    """A Jobnet-style CV's content: everything ranking may see, and nothing else."""
 
     name: Text200
     headline: str = Field(default="", max_length=200)
@@ -129,12 +129,17 @@ class CvBody(StrictModel):
     max_commute_km: float | None = Field(default=None, ge=0, le=1000)
     available_from: date | None = None
     searchable: bool = True
-    case_facts: CaseFactsIn | None = None
 
     @field_validator("driving_licences")
     @classmethod
     def _licences(cls, v: list[str]) -> list[str]:
         return sorted({normalize_licence(x) for x in v})
+
+
+class CvBody(CvContent):
+    """A CV as the CV source sends it for one external id: content plus case facts."""
+
+    case_facts: CaseFactsIn | None = None
 
 
 class CvIn(CvBody):
@@ -159,14 +164,14 @@ class CvSummary(BaseModel):
     external_id: str | None = None
 
 
-class CvOut(CvBody):
+class CvOut(CvContent):
     """A whole CV with its case facts, for authorised staff."""
 
     model_config = ConfigDict(extra="ignore")
 
     id: uuid.UUID
     external_id: str
-    case_facts: CaseFactsOut | None = None  # type: ignore[assignment]
+    case_facts: CaseFactsOut | None = None
     occupation_uri: str | None = None
     isco_group: str | None = None
     indexed: bool = False

@@ -1,0 +1,743 @@
+"""Hybrid ranking: FAISS similarity, character n-gram field matching and requirement matches.
+
+The CV bank is held in memory as column arrays and sparse matrices (a `BankSnapshot`),
+refreshed incrementally when the `cv` table changes, so no query rebuilds anything.
+Case facts (a-kasse membership, unemployment) are never loaded into it: the only
+way they touch a search is the a-kasse visibility set, which the service passes in.
+"""
+
+import copy
+import logging
+import re
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from services.matching import geo
+from services.matching.models import Cv, CvCaseFacts
+from services.matching.schemas import (
+    CvContent,
+    CvSummary,
+    OrderQuery,
+    RankedCandidate,
+    RankedPage,
+    Reason,
+    SearchFilters,
+)
+from services.matching.text_builder import (
+    FieldTexts,
+    cv_fields,
+    free_text_fields,
+    order_embedding_text,
+    order_fields,
+)
+from shared.db import get_engine
+from shared.settings import get_matching_settings
+
+log = logging.getLogger(__name__)
+
+# How many nearest vectors FAISS returns per query; the rest get the lowest returned score.
+SEMANTIC_K = 1000
+# Within the lexical score: the order title against CV titles weighs more than the
+# requirements text against competences, since a title names the whole job.
+TITLE_SHARE = 0.6
+# Requirement components and their weights in the requirement score.
+REQUIREMENT_WEIGHTS = {
+    "occupation": 2.0,
+    "certificates": 1.0,
+    "driving_licences": 1.0,
+    "languages": 1.0,
+    "education": 0.5,
+    "hours": 0.5,
+    "availability": 0.5,
+}
+RELATED_OCCUPATION_CREDIT = 0.5
+# A text counts as matching a requirement from this character n-gram cosine up.
+REASON_MIN_SIMILARITY = 0.5
+# More than this share of rows changed since the snapshot: rebuild instead of patching.
+REBUILD_SHARE = 0.3
+_FAR_FUTURE = date(9999, 12, 31).toordinal()
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"[^\wæøå ]+", " ", text.casefold()).strip()
+
+
+def _norm_tokens(text: str) -> str:
+    return " ".join(_norm(text).split())
+
+
+def contains_phrase(haystack: str, needle: str) -> bool:
+    """Whether `needle` occurs in `haystack` as whole words (after normalising both)."""
+    h, n = f" {_norm_tokens(haystack)} ", f" {_norm_tokens(needle)} "
+    return len(n.strip()) > 0 and (n in h or (h in n and len(h.strip()) > 2))
+
+
+def _vectorizer() -> TfidfVectorizer:
+    # char_wb 2-5 did best on Danish compounds (docs/matching.md, ../shared/docs/models.md).
+    return TfidfVectorizer(
+        analyzer="char_wb",
+        ngram_range=(2, 5),
+        sublinear_tf=True,
+        min_df=1,
+        dtype=np.float32,
+        lowercase=True,
+    )
+
+
+@dataclass
+class Visibility:
+    """Which CVs the actor may see: None means every searchable CV."""
+
+    only_ids: set[Any] | None
+
+
+class TagMatrix:
+    """Rows × vocabulary incidence of small tag sets (licences, languages, certificates)."""
+
+    def __init__(self) -> None:
+        self.vocab: dict[str, int] = {}
+        self.matrix = sparse.csr_matrix((0, 0), dtype=np.float32)
+
+    def _encode(self, rows: Sequence[Iterable[str]]) -> sparse.csr_matrix:
+        indptr, indices = [0], []
+        for tags in rows:
+            cols = sorted({self.vocab.setdefault(t, len(self.vocab)) for t in tags if t})
+            indices += cols
+            indptr.append(len(indices))
+        data = np.ones(len(indices), dtype=np.float32)
+        return sparse.csr_matrix(
+            (data, np.asarray(indices, dtype=np.int64), np.asarray(indptr, dtype=np.int64)),
+            shape=(len(rows), max(len(self.vocab), 1)),
+        )
+
+    def append(self, rows: Sequence[Iterable[str]]) -> None:
+        new = self._encode(rows)
+        old = self.matrix
+        cols = max(len(self.vocab), 1)
+        old = sparse.csr_matrix((old.data, old.indices, old.indptr), shape=(old.shape[0], cols))
+        self.matrix = sparse.vstack([old, new], format="csr") if old.shape[0] else new
+
+    def columns(self, predicate: Any) -> np.ndarray:
+        return np.asarray([i for t, i in self.vocab.items() if predicate(t)], dtype=np.int64)
+
+    def has_any(self, cols: np.ndarray) -> np.ndarray:
+        """Per row: holds at least one of the columns."""
+        if len(cols) == 0:
+            return np.zeros(self.matrix.shape[0], dtype=bool)
+        return np.asarray(self.matrix[:, cols].sum(axis=1)).ravel() > 0
+
+
+@dataclass
+class BankSnapshot:
+    """Everything a search needs about every CV, as arrays aligned by row."""
+
+    url: str
+    token: tuple[int, Any]
+    ids: list[Any] = field(default_factory=list)
+    row_of: dict[Any, int] = field(default_factory=dict)
+    updated: dict[Any, datetime] = field(default_factory=dict)
+    alive: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    searchable: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    vector_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    lat: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    lon: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    commute: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    hours: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    available: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    licences: TagMatrix = field(default_factory=TagMatrix)
+    languages: TagMatrix = field(default_factory=TagMatrix)
+    certificates: TagMatrix = field(default_factory=TagMatrix)
+    education: TagMatrix = field(default_factory=TagMatrix)
+    occupations: TagMatrix = field(default_factory=TagMatrix)
+    iscos: TagMatrix = field(default_factory=TagMatrix)
+    title_vec: TfidfVectorizer | None = None
+    skill_vec: TfidfVectorizer | None = None
+    titles: sparse.csr_matrix | None = None
+    skills: sparse.csr_matrix | None = None
+    by_vector: tuple[np.ndarray, np.ndarray] = (np.zeros(0, np.int64), np.zeros(0, np.int64))
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+_CV_COLUMNS = (
+    Cv.id,
+    Cv.updated_at,
+    Cv.vector_id,
+    Cv.searchable,
+    Cv.postal_code,
+    Cv.max_commute_km,
+    Cv.weekly_hours,
+    Cv.available_from,
+    Cv.document,
+    Cv.occupations,
+)
+
+
+def _build_rows(snapshot: BankSnapshot, rows: Sequence[Any], *, fit: bool) -> None:
+    """Append rows (tuples of _CV_COLUMNS) to the snapshot's arrays."""
+    contents = [CvContent.model_validate(r.document) for r in rows]
+    fields = [cv_fields(c) for c in contents]
+    start = len(snapshot.ids)
+    for i, r in enumerate(rows):
+        snapshot.ids.append(r.id)
+        snapshot.row_of[r.id] = start + i
+        snapshot.updated[r.id] = r.updated_at
+    points = [geo.coordinates(r.postal_code) for r in rows]
+    nan = float("nan")
+
+    def cat(old: np.ndarray, new: list[Any], dtype: Any) -> np.ndarray:
+        return np.concatenate([old, np.asarray(new, dtype=dtype)])
+
+    snapshot.alive = cat(snapshot.alive, [True] * len(rows), bool)
+    snapshot.searchable = cat(snapshot.searchable, [r.searchable for r in rows], bool)
+    snapshot.vector_ids = cat(snapshot.vector_ids, [r.vector_id for r in rows], np.int64)
+    snapshot.lat = cat(snapshot.lat, [p[0] if p else nan for p in points], np.float64)
+    snapshot.lon = cat(snapshot.lon, [p[1] if p else nan for p in points], np.float64)
+    snapshot.commute = cat(
+        snapshot.commute,
+        [r.max_commute_km if r.max_commute_km is not None else nan for r in rows],
+        np.float64,
+    )
+    snapshot.hours = cat(
+        snapshot.hours, [r.weekly_hours if r.weekly_hours is not None else nan for r in rows], float
+    )
+    snapshot.available = cat(
+        snapshot.available,
+        [r.available_from.toordinal() if r.available_from else 0 for r in rows],
+        np.int64,
+    )
+    snapshot.licences.append([c.driving_licences for c in contents])
+    snapshot.languages.append([[lang.language for lang in c.languages] for c in contents])
+    snapshot.certificates.append([[_norm_tokens(x) for x in c.certificates] for c in contents])
+    snapshot.education.append(
+        [
+            [_norm_tokens(e.title) for e in c.education]
+            + [_norm_tokens(x.title) for x in c.courses]
+            for c in contents
+        ]
+    )
+    snapshot.occupations.append([[o[0] for o in r.occupations] for r in rows])
+    snapshot.iscos.append([[o[1] for o in r.occupations if o[1]] for r in rows])
+    if fit or snapshot.title_vec is None or snapshot.skill_vec is None:
+        snapshot.title_vec, snapshot.skill_vec = _vectorizer(), _vectorizer()
+        # An empty bank still needs a fitted vocabulary to transform queries.
+        snapshot.titles = snapshot.title_vec.fit_transform([f.titles for f in fields] or ["-"])
+        snapshot.skills = snapshot.skill_vec.fit_transform([f.skills for f in fields] or ["-"])
+        if not fields:
+            snapshot.titles, snapshot.skills = snapshot.titles[:0], snapshot.skills[:0]
+    else:
+        new_t = snapshot.title_vec.transform([f.titles for f in fields])
+        new_s = snapshot.skill_vec.transform([f.skills for f in fields])
+        snapshot.titles = sparse.vstack([snapshot.titles, new_t], format="csr")
+        snapshot.skills = sparse.vstack([snapshot.skills, new_s], format="csr")
+    order = np.argsort(snapshot.vector_ids, kind="stable")
+    snapshot.by_vector = (snapshot.vector_ids[order], order)
+
+
+def _copy(old: BankSnapshot) -> BankSnapshot:
+    new = copy.copy(old)
+    new.ids, new.row_of, new.updated = list(old.ids), dict(old.row_of), dict(old.updated)
+    new.alive = old.alive.copy()
+    for name in ("licences", "languages", "certificates", "education", "occupations", "iscos"):
+        tags = copy.copy(getattr(old, name))
+        tags.vocab = dict(tags.vocab)
+        setattr(new, name, tags)
+    return new
+
+
+_cache_lock = threading.Lock()
+_cache: BankSnapshot | None = None
+
+
+def _state_token(session: Session) -> tuple[int, Any]:
+    row = session.execute(select(func.count(), func.max(Cv.updated_at)).select_from(Cv)).one()
+    return int(row[0]), row[1]
+
+
+def snapshot(session: Session) -> BankSnapshot:
+    """The in-memory CV bank for this database, patched with whatever changed since."""
+    global _cache
+    url = str(get_engine().url)
+    token = _state_token(session)
+    current = _cache
+    if current is not None and current.url == url and current.token == token:
+        return current
+    with _cache_lock:
+        current = _cache
+        if current is not None and current.url == url and current.token == token:
+            return current
+        started = time.perf_counter()
+        stamps = dict(session.execute(select(Cv.id, Cv.updated_at)).tuples().all())
+        if current is None or current.url != url:
+            changed, removed = list(stamps), []
+        else:
+            changed = [i for i, u in stamps.items() if current.updated.get(i) != u]
+            removed = [i for i in current.updated if i not in stamps]
+        live = max(len(stamps), 1)
+        rebuild = current is None or current.url != url or len(changed) > REBUILD_SHARE * live
+        if rebuild:
+            new = BankSnapshot(url=url, token=token)
+            rows = session.execute(select(*_CV_COLUMNS).order_by(Cv.vector_id)).all()
+            _build_rows(new, rows, fit=True)
+        else:
+            assert current is not None
+            # Patch a copy: concurrent searches keep reading the old snapshot.
+            new = _copy(current)
+            for cv_id in [*removed, *changed]:
+                row = new.row_of.pop(cv_id, None)
+                new.updated.pop(cv_id, None)
+                if row is not None:
+                    new.alive[row] = False
+            rows = []
+            for start in range(0, len(changed), 500):
+                chunk = changed[start : start + 500]
+                rows += session.execute(select(*_CV_COLUMNS).where(Cv.id.in_(chunk))).all()
+            _build_rows(new, rows, fit=False)
+            new.token = token
+        _cache = new
+        log.info(
+            "CV bank snapshot %s: %d rows (%d changed) in %.0f ms",
+            "rebuilt" if rebuild else "patched",
+            len(stamps),
+            len(changed),
+            (time.perf_counter() - started) * 1000,
+        )
+        return new
+
+
+def reset_cache() -> None:
+    """Forget the in-memory snapshot (tests and after a database switch)."""
+    global _cache
+    with _cache_lock:
+        _cache = None
+
+
+# -- scoring ---------------------------------------------------------------------------------
+
+
+@dataclass
+class _Query:
+    fields: FieldTexts
+    embed_text: str
+    postal_code: str | None
+    order: OrderQuery | None
+    occupation: tuple[str, str] | None
+
+
+def _order_occupation(order: OrderQuery) -> tuple[str, str] | None:
+    from services.matching.occupation_link import isco_of, link_titles
+
+    if order.occupation_uri:
+        return order.occupation_uri, isco_of(order.occupation_uri) or ""
+    return link_titles([order.title])[0]
+
+
+def _filter_mask(
+    snap: BankSnapshot, query: _Query, filters: SearchFilters, visibility: Visibility
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Rows that pass visibility and every filter, and the distance of each row (km)."""
+    mask = snap.alive & snap.searchable
+    if visibility.only_ids is not None:
+        allowed = np.zeros(len(snap), dtype=bool)
+        rows = [snap.row_of[i] for i in visibility.only_ids if i in snap.row_of]
+        allowed[rows] = True
+        mask &= allowed
+    distance = None
+    workplace = geo.coordinates(query.postal_code)
+    if workplace is not None:
+        distance = geo.haversine_many(workplace, snap.lat, snap.lon)
+        # The candidate's own maximum commute is always respected.
+        mask &= ~(distance > snap.commute)
+        if filters.max_distance_km is not None:
+            mask &= distance <= filters.max_distance_km
+    elif filters.max_distance_km is not None:
+        mask &= False
+    for lic in filters.driving_licences:
+        mask &= snap.licences.has_any(snap.licences.columns(lambda t, lic=lic: t == lic))
+    for lang in filters.languages:
+        mask &= snap.languages.has_any(snap.languages.columns(lambda t, lang=lang: t == lang))
+    for cert in filters.certificates:
+        mask &= snap.certificates.has_any(
+            snap.certificates.columns(lambda t, c=cert: contains_phrase(t, c))
+        )
+    if filters.min_weekly_hours is not None:
+        mask &= ~(snap.hours < filters.min_weekly_hours)
+    if filters.max_weekly_hours is not None:
+        mask &= ~(snap.hours > filters.max_weekly_hours)
+    if filters.available_by is not None:
+        mask &= snap.available <= filters.available_by.toordinal()
+    order = query.order
+    if order is not None and order.hard_requirements:
+        for lic in order.driving_licences:
+            mask &= snap.licences.has_any(snap.licences.columns(lambda t, lic=lic: t == lic))
+        for cert in order.certificates:
+            mask &= snap.certificates.has_any(
+                snap.certificates.columns(lambda t, c=cert: contains_phrase(t, c))
+            )
+    return mask, distance
+
+
+def _lexical(snap: BankSnapshot, query: _Query, rows: np.ndarray) -> np.ndarray:
+    if snap.title_vec is None or snap.skill_vec is None:
+        raise RuntimeError("snapshot has no lexical vocabulary")
+    if snap.titles is None or snap.skills is None:
+        raise RuntimeError("snapshot has no lexical matrices")
+    q_title = snap.title_vec.transform([query.fields.titles])
+    title_score = np.asarray((snap.titles[rows] @ q_title.T).todense()).ravel()
+    if not query.fields.skills:
+        return title_score
+    q_skill = snap.skill_vec.transform([query.fields.skills])
+    skill_score = np.asarray((snap.skills[rows] @ q_skill.T).todense()).ravel()
+    return TITLE_SHARE * title_score + (1 - TITLE_SHARE) * skill_score
+
+
+def _semantic(snap: BankSnapshot, query: _Query, rows: np.ndarray) -> np.ndarray:
+    from services.matching.embedding import get_embedder
+    from services.matching.vector_index import get_index_store
+
+    scores = np.zeros(len(rows), dtype=np.float32)
+    index = get_index_store().current()
+    if index is None or len(index) == 0 or len(rows) == 0:
+        return scores
+    vector = get_embedder().encode([query.embed_text])
+    allowed = snap.vector_ids[rows]
+    k = min(SEMANTIC_K, len(rows))
+    everyone = len(rows) == int(snap.alive.sum()) and len(index) <= len(rows)
+    found_scores, found_ids = index.search(vector, k, None if everyone else allowed)
+    found_scores, found_ids = found_scores[0], found_ids[0]
+    ok = found_ids >= 0
+    found_scores, found_ids = found_scores[ok], found_ids[ok]
+    if len(found_ids) == 0:
+        return scores
+    # Rows outside the top k score as the k-th: a floor, not a guess above it.
+    scores[:] = max(float(found_scores.min()), 0.0)
+    sorted_vids, order = snap.by_vector
+    pos = np.searchsorted(sorted_vids, found_ids)
+    pos = np.clip(pos, 0, max(len(sorted_vids) - 1, 0))
+    hit = sorted_vids[pos] == found_ids
+    found_rows = order[pos[hit]]
+    lookup = np.full(len(snap), -1, dtype=np.int64)
+    lookup[rows] = np.arange(len(rows))
+    where = lookup[found_rows]
+    valid = where >= 0
+    scores[where[valid]] = np.clip(found_scores[hit][valid], 0.0, 1.0)
+    return scores
+
+
+def _requirements(
+    snap: BankSnapshot, query: _Query, rows: np.ndarray
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    order = query.order
+    parts: dict[str, np.ndarray] = {}
+    if order is None:
+        return np.zeros(len(rows)), parts
+    if query.occupation is not None:
+        uri, isco = query.occupation
+        same = snap.occupations.has_any(snap.occupations.columns(lambda t: t == uri))[rows]
+        related = (
+            snap.iscos.has_any(snap.iscos.columns(lambda t: t == isco))[rows]
+            if isco
+            else np.zeros(len(rows), bool)
+        )
+        parts["occupation"] = np.where(same, 1.0, np.where(related, RELATED_OCCUPATION_CREDIT, 0))
+
+    def share(matrix: TagMatrix, wanted: list[str], match: Any) -> np.ndarray:
+        got = np.zeros(len(rows))
+        for w in wanted:
+            got += matrix.has_any(matrix.columns(lambda t, w=w: match(t, w)))[rows]
+        return got / len(wanted)
+
+    if order.certificates:
+        parts["certificates"] = share(snap.certificates, order.certificates, contains_phrase)
+    if order.driving_licences:
+        parts["driving_licences"] = share(
+            snap.licences, order.driving_licences, lambda t, w: t == w
+        )
+    if order.languages:
+        parts["languages"] = share(snap.languages, order.languages, lambda t, w: t == w)
+    if order.education:
+        parts["education"] = share(snap.education, order.education, contains_phrase)
+    if order.weekly_hours is not None:
+        diff = np.abs(snap.hours[rows] - order.weekly_hours)
+        parts["hours"] = np.where(np.isnan(diff), 0.5, np.clip(1 - (diff - 5) / 20, 0, 1))
+    if order.start_date is not None:
+        parts["availability"] = (snap.available[rows] <= order.start_date.toordinal()).astype(float)
+    if not parts:
+        return np.zeros(len(rows)), parts
+    total_weight = sum(REQUIREMENT_WEIGHTS[k] for k in parts)
+    combined = sum(REQUIREMENT_WEIGHTS[k] * v for k, v in parts.items())
+    return np.asarray(combined) / total_weight, parts
+
+
+def _rank(
+    session: Session,
+    query: _Query,
+    filters: SearchFilters,
+    visibility: Visibility,
+    limit: int,
+    offset: int,
+) -> RankedPage:
+    snap = snapshot(session)
+    mask, distance = _filter_mask(snap, query, filters, visibility)
+    rows = np.flatnonzero(mask)
+    if len(rows) == 0:
+        return RankedPage(total=0, items=[])
+    settings = get_matching_settings()
+    lexical = _lexical(snap, query, rows)
+    semantic = _semantic(snap, query, rows)
+    requirements, req_parts = _requirements(snap, query, rows)
+    w_sem, w_lex, w_req = (
+        settings.weight_semantic,
+        settings.weight_lexical,
+        settings.weight_requirements if req_parts else 0.0,
+    )
+    total_w = (w_sem + w_lex + w_req) or 1.0
+    score = (w_sem * semantic + w_lex * lexical + w_req * requirements) / total_w
+    # Ties broken by vector id so equal scores always come back in the same order.
+    order = np.lexsort((snap.vector_ids[rows], -np.round(score, 6)))
+    page = order[offset : offset + limit]
+    items = _explain(
+        session, snap, query, rows[page], score[page], semantic[page], lexical[page],
+        requirements[page], {k: v[page] for k, v in req_parts.items()},
+        distance[rows[page]] if distance is not None else None,
+    )  # fmt: skip
+    return RankedPage(total=len(rows), items=items)
+
+
+def rank_order(
+    session: Session,
+    order: OrderQuery,
+    filters: SearchFilters,
+    visibility: Visibility,
+    *,
+    limit: int = 20,
+    offset: int = 0,
+) -> RankedPage:
+    """Rank the visible CVs for a job order."""
+    query = _Query(
+        fields=order_fields(order),
+        embed_text=order_embedding_text(order),
+        postal_code=order.postal_code,
+        order=order,
+        occupation=_order_occupation(order),
+    )
+    return _rank(session, query, filters, visibility, limit, offset)
+
+
+def rank_free_text(
+    session: Session,
+    text: str,
+    postal_code: str | None,
+    filters: SearchFilters,
+    visibility: Visibility,
+    *,
+    limit: int = 20,
+    offset: int = 0,
+) -> RankedPage:
+    """Rank the visible CVs for a free-text query."""
+    query = _Query(
+        fields=free_text_fields(text),
+        embed_text=text.strip(),
+        postal_code=postal_code,
+        order=None,
+        occupation=None,
+    )
+    return _rank(session, query, filters, visibility, limit, offset)
+
+
+# -- explanations ----------------------------------------------------------------------------
+
+
+def _cv_items(cv: CvContent) -> list[tuple[str, str]]:
+    """(field, text) of everything a requirement may be found in."""
+    items = [("professional_competences", x) for x in cv.professional_competences]
+    items += [("personal_competences", x) for x in cv.personal_competences]
+    items += [("certificates", x) for x in cv.certificates]
+    items += [("courses", c.title) for c in cv.courses]
+    items += [("education", e.title) for e in cv.education]
+    items += [("experience", e.tasks) for e in cv.experience if e.tasks]
+    items += [("summary", cv.summary)] if cv.summary else []
+    return items
+
+
+def _best_match(
+    vec: TfidfVectorizer | None, requirement: str, items: list[tuple[str, str]]
+) -> tuple[str, str] | None:
+    """The CV item that contains the requirement, else the most similar one above a floor."""
+    for fld, text in items:
+        if contains_phrase(text, requirement):
+            return fld, text
+    if vec is None or not items:
+        return None
+    sims = (vec.transform([t for _, t in items]) @ vec.transform([requirement]).T).toarray()
+    best = int(np.argmax(sims[:, 0]))
+    return items[best] if sims[best, 0] >= REASON_MIN_SIMILARITY else None
+
+
+def _explain(
+    session: Session,
+    snap: BankSnapshot,
+    query: _Query,
+    rows: np.ndarray,
+    scores: np.ndarray,
+    semantic: np.ndarray,
+    lexical: np.ndarray,
+    requirements: np.ndarray,
+    req_parts: dict[str, np.ndarray],
+    distances: np.ndarray | None,
+) -> list[RankedCandidate]:
+    ids = [snap.ids[r] for r in rows]
+    cvs = {cv.id: cv for cv in session.scalars(select(Cv).where(Cv.id.in_(ids)))}
+    facts = {
+        f.cv_id: f for f in session.scalars(select(CvCaseFacts).where(CvCaseFacts.cv_id.in_(ids)))
+    }
+    out = []
+    for i, cv_id in enumerate(ids):
+        cv = cvs[cv_id]
+        content = CvContent.model_validate(cv.document)
+        matched, missing = _reasons(snap, query, cv, content)
+        dist = None
+        if distances is not None and not np.isnan(distances[i]):
+            dist = round(float(distances[i]), 1)
+            matched.append(
+                Reason(
+                    kind="distance",
+                    requirement=f"workplace {query.postal_code}",
+                    field="postal_code",
+                    text=f"{cv.postal_code} ({dist} km)",
+                )
+            )
+        parts = {
+            "semantic": round(float(semantic[i]), 4),
+            "lexical": round(float(lexical[i]), 4),
+            "requirements": round(float(requirements[i]), 4),
+        }
+        parts.update({f"requirements.{k}": round(float(v[i]), 4) for k, v in req_parts.items()})
+        fact = facts.get(cv_id)
+        out.append(
+            RankedCandidate(
+                cv=CvSummary(
+                    id=cv.id,
+                    name=cv.name,
+                    headline=cv.headline,
+                    postal_code=cv.postal_code,
+                    akasse_organisation_id=fact.akasse_organisation_id if fact else None,
+                    external_id=cv.external_id,
+                ),
+                score=round(float(scores[i]), 4),
+                score_parts=parts,
+                matched=matched,
+                missing=missing,
+                distance_km=dist,
+            )
+        )
+    return out
+
+
+def _reasons(
+    snap: BankSnapshot, query: _Query, cv: Cv, content: CvContent
+) -> tuple[list[Reason], list[str]]:
+    matched: list[Reason] = []
+    missing: list[str] = []
+    if query.occupation is not None:
+        uri, isco = query.occupation
+        same = [o for o in cv.occupations if o[0] == uri]
+        related = [o for o in cv.occupations if isco and o[1] == isco]
+        if same:
+            matched.append(
+                Reason(kind="occupation", requirement=uri, field=same[0][2], text=same[0][3])
+            )
+        elif related:
+            r = related[0]
+            matched.append(
+                Reason(kind="related_occupation", requirement=f"ISCO {isco}", field=r[2], text=r[3])
+            )
+    title_items = [("desired_jobs", j.title) for j in content.desired_jobs]
+    title_items += [("experience", e.title) for e in content.experience]
+    hit = _best_match(snap.title_vec, query.fields.titles, title_items)
+    if hit:
+        matched.append(
+            Reason(kind="title", requirement=query.fields.titles, field=hit[0], text=hit[1])
+        )
+    order = query.order
+    if order is None:
+        return matched, missing
+    items = _cv_items(content)
+    for skill in order.skills:
+        found = _best_match(snap.skill_vec, skill, items)
+        if found:
+            matched.append(Reason(kind="skill", requirement=skill, field=found[0], text=found[1]))
+        else:
+            missing.append(skill)
+    for cert in order.certificates:
+        held = next((c for c in content.certificates if contains_phrase(c, cert)), None)
+        if held:
+            matched.append(
+                Reason(kind="certificate", requirement=cert, field="certificates", text=held)
+            )
+        else:
+            missing.append(cert)
+    for lic in order.driving_licences:
+        if lic in content.driving_licences:
+            matched.append(
+                Reason(kind="driving_licence", requirement=lic, field="driving_licences", text=lic)
+            )
+        else:
+            missing.append(f"kørekort {lic}")
+    for lang in order.languages:
+        spoken = next((x for x in content.languages if x.language == lang), None)
+        if spoken:
+            matched.append(
+                Reason(
+                    kind="language",
+                    requirement=lang,
+                    field="languages",
+                    text=f"{spoken.language} ({spoken.level})",
+                )
+            )
+        else:
+            missing.append(f"sprog: {lang}")
+    edu_items = [("education", e.title) for e in content.education]
+    edu_items += [("courses", c.title) for c in content.courses]
+    for edu in order.education:
+        got = next(((f, t) for f, t in edu_items if contains_phrase(t, edu)), None)
+        if got:
+            matched.append(Reason(kind="education", requirement=edu, field=got[0], text=got[1]))
+        else:
+            missing.append(edu)
+    if order.weekly_hours is not None and content.weekly_hours is not None:
+        if abs(content.weekly_hours - order.weekly_hours) <= 5:
+            matched.append(
+                Reason(
+                    kind="hours",
+                    requirement=f"{order.weekly_hours:g} hours/week",
+                    field="weekly_hours",
+                    text=f"{content.weekly_hours:g}",
+                )
+            )
+        else:
+            missing.append(f"{order.weekly_hours:g} timer/uge")
+    if order.start_date is not None:
+        if content.available_from is None or content.available_from <= order.start_date:
+            matched.append(
+                Reason(
+                    kind="availability",
+                    requirement=f"start {order.start_date.isoformat()}",
+                    field="available_from",
+                    text=content.available_from.isoformat() if content.available_from else "now",
+                )
+            )
+        else:
+            missing.append(f"ledig fra {order.start_date.isoformat()}")
+    return matched, missing

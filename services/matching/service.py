@@ -1,0 +1,489 @@
+"""CV bank and search service functions: callers pass the session and the acting actor."""
+
+import json
+import logging
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from services.matching import ranking
+from services.matching.models import Cv, CvCaseFacts, vector_id_for
+from services.matching.occupation_link import isco_of, link_titles
+from services.matching.schemas import (
+    BulkLineError,
+    BulkResult,
+    CaseFactsOut,
+    CvBody,
+    CvContent,
+    CvIn,
+    CvOut,
+    CvSummary,
+    IndexStatus,
+    OrderQuery,
+    RankedPage,
+    SearchFilters,
+    UpsertResult,
+)
+from services.matching.text_builder import BUILDER_VERSION, cv_embedding_text
+from shared import audit
+from shared.actor import Actor
+from shared.db import utcnow
+from shared.errors import Forbidden, NotFound, ValidationFailed
+from shared.models import OrgKind, Role
+from shared.tasks import send_after_commit
+
+log = logging.getLogger(__name__)
+
+EMBED_TASK = "matching.embed_cvs"
+REMOVE_TASK = "matching.remove_vectors"
+# Ids per embedding task: big enough to batch well, small enough for the task time limit.
+EMBED_TASK_CHUNK = 1000
+BULK_CHUNK = 200
+MAX_NDJSON_LINE = 200_000
+
+
+# -- permissions -------------------------------------------------------------------------
+
+
+def require_cv_source(actor: Actor, *, action: str) -> None:
+    """Only a jobcentre's system client (or its administrator) writes to the CV bank."""
+    if not actor.is_jobcentre:
+        raise Forbidden("Only the jobcentre's CV source may change the CV bank", action=action)
+    if actor.kind == "user" and actor.role is not Role.ADMINISTRATOR:
+        raise Forbidden("CVs come from the CV source system, not from a person", action=action)
+
+
+def require_searcher(actor: Actor, *, action: str) -> None:
+    """Jobcentre and a-kasse staff and systems search; employers do not."""
+    if actor.organisation_kind not in (OrgKind.JOBCENTRE, OrgKind.AKASSE):
+        raise Forbidden("Only jobcentres and a-kasser may read the CV bank", action=action)
+
+
+def _visible_ids_for_akasse(session: Session, organisation_id: uuid.UUID) -> set[uuid.UUID]:
+    return set(
+        session.scalars(
+            select(CvCaseFacts.cv_id).where(CvCaseFacts.akasse_organisation_id == organisation_id)
+        )
+    )
+
+
+def _load_visible_cv(session: Session, actor: Actor, cv_id: uuid.UUID, *, action: str) -> Cv:
+    require_searcher(actor, action=action)
+    cv = session.get(Cv, cv_id)
+    if cv is None:
+        raise NotFound("No such CV")
+    if actor.is_akasse:
+        facts = session.get(CvCaseFacts, cv_id)
+        if facts is None or facts.akasse_organisation_id != actor.organisation_id:
+            raise Forbidden(
+                "This CV belongs to a member of another a-kasse",
+                action=action,
+                subject_type="cv",
+                subject_id=cv_id,
+            )
+    elif not cv.searchable:
+        # A jobcentre only sees CVs their owners made searchable.
+        raise NotFound("No such CV")
+    return cv
+
+
+# -- reading -------------------------------------------------------------------------------
+
+
+def _summary(cv: Cv, facts: CvCaseFacts | None) -> CvSummary:
+    return CvSummary(
+        id=cv.id,
+        name=cv.name,
+        headline=cv.headline,
+        postal_code=cv.postal_code,
+        akasse_organisation_id=facts.akasse_organisation_id if facts else None,
+        external_id=cv.external_id,
+    )
+
+
+def get_cv_summary(session: Session, actor: Actor, cv_id: uuid.UUID) -> CvSummary:
+    """A CV's summary, if the actor may see it; the read is audited."""
+    cv = _load_visible_cv(session, actor, cv_id, action="cv.read")
+    audit.record(session, actor, "cv.read", subject_type="cv", subject_id=cv.id, detail="summary")
+    return _summary(cv, session.get(CvCaseFacts, cv.id))
+
+
+def get_cv(session: Session, actor: Actor, cv_id: uuid.UUID) -> CvOut:
+    """The whole CV with its case facts, if the actor may see it; the read is audited."""
+    cv = _load_visible_cv(session, actor, cv_id, action="cv.read")
+    facts = session.get(CvCaseFacts, cv.id)
+    audit.record(session, actor, "cv.read", subject_type="cv", subject_id=cv.id, detail="full")
+    return CvOut(
+        **cv.document,
+        id=cv.id,
+        external_id=cv.external_id,
+        case_facts=CaseFactsOut(
+            akasse_organisation_id=facts.akasse_organisation_id,
+            unemployed_since=facts.unemployed_since,
+        )
+        if facts
+        else None,
+        occupation_uri=cv.occupation_uri,
+        isco_group=cv.isco_group,
+        indexed=cv.indexed_hash == cv.text_hash,
+        created_at=cv.created_at,
+        updated_at=cv.updated_at,
+    )
+
+
+# -- writing -------------------------------------------------------------------------------
+
+
+def model_name() -> str:
+    """The embedding model's name as hashes record it, without loading the model."""
+    from services.matching.embedding import resolve_model_path
+    from shared.errors import ServiceUnavailable
+    from shared.settings import get_matching_settings
+
+    try:
+        return resolve_model_path().name
+    except ServiceUnavailable:
+        return get_matching_settings().model_path.name
+
+
+def content_hash(content: CvContent, model: str | None = None) -> str:
+    """Hash of the text that is embedded for this content under the current model."""
+    from services.matching.embedding import text_hash
+
+    return text_hash(cv_embedding_text(content), model or model_name(), BUILDER_VERSION)
+
+
+def _titles(content: CvContent) -> list[tuple[str, str | None, str]]:
+    """(title, given ESCO uri, source field) for each desired job and experience."""
+    out: list[tuple[str, str | None, str]] = [
+        (j.title, j.occupation_uri, "desired_jobs") for j in content.desired_jobs
+    ]
+    out += [(e.title, None, "experience") for e in content.experience]
+    return out
+
+
+def _resolve_occupations(
+    contents: list[CvContent], previous: list[Cv | None]
+) -> list[list[list[str]]]:
+    """Occupations per CV as [uri, isco, field, title]; unchanged titles reuse what is stored."""
+    results: list[list[list[str]] | None] = []
+    wanted: list[str] = []
+    for content, old in zip(contents, previous, strict=True):
+        titles = _titles(content)
+        if old is not None and _titles(CvContent.model_validate(old.document)) == titles:
+            results.append(list(old.occupations))
+            continue
+        results.append(None)
+        wanted += [t for t, uri, _ in titles if not uri]
+    linked = iter(link_titles(list(dict.fromkeys(wanted)))) if wanted else iter(())
+    by_title = dict(zip(list(dict.fromkeys(wanted)), linked, strict=False))
+    out: list[list[list[str]]] = []
+    for content, done in zip(contents, results, strict=True):
+        if done is not None:
+            out.append(done)
+            continue
+        occs: list[list[str]] = []
+        for title, uri, field in _titles(content):
+            if uri:
+                occs.append([uri, isco_of(uri) or "", field, title])
+            elif (hit := by_title.get(title)) is not None:
+                occs.append([hit[0], hit[1], field, title])
+        out.append(occs)
+    return out
+
+
+@dataclass
+class _Applied:
+    cv: Cv
+    created: bool
+    changed: bool
+    text_changed: bool
+
+
+def _apply(
+    session: Session, external_id: str, body: CvBody, occupations: list[list[str]], old: Cv | None
+) -> _Applied:
+    content = CvContent.model_validate(body.model_dump(exclude={"case_facts"}))
+    document = content.model_dump(mode="json")
+    new_hash = content_hash(content)
+    desired = [o for o in occupations if o[2] == "desired_jobs"]
+    first = desired[0] if desired else (occupations[0] if occupations else None)
+    values: dict[str, Any] = {
+        "name": content.name,
+        "headline": content.headline,
+        "searchable": content.searchable,
+        "postal_code": content.postal_code,
+        "max_commute_km": content.max_commute_km,
+        "weekly_hours": content.weekly_hours,
+        "available_from": content.available_from,
+        "document": document,
+        "occupation_uri": first[0] if first else None,
+        "isco_group": (first[1] or None) if first else None,
+        "occupations": occupations,
+        "text_hash": new_hash,
+    }
+    created = old is None
+    if old is None:
+        cv_id = uuid.uuid4()
+        cv = Cv(id=cv_id, external_id=external_id, vector_id=vector_id_for(cv_id), **values)
+        session.add(cv)
+        changed = True
+    else:
+        cv = old
+        changed = any(getattr(cv, k) != v for k, v in values.items())
+        if changed:
+            for k, v in values.items():
+                setattr(cv, k, v)
+            cv.updated_at = utcnow()
+    if body.case_facts is not None:
+        facts = None if created else session.get(CvCaseFacts, cv.id)
+        cf = body.case_facts
+        if facts is None:
+            session.flush()
+            session.add(
+                CvCaseFacts(
+                    cv_id=cv.id,
+                    akasse_organisation_id=cf.akasse_organisation_id,
+                    unemployed_since=cf.unemployed_since,
+                )
+            )
+            changed = True
+        elif (facts.akasse_organisation_id, facts.unemployed_since) != (
+            cf.akasse_organisation_id,
+            cf.unemployed_since,
+        ):
+            facts.akasse_organisation_id = cf.akasse_organisation_id
+            facts.unemployed_since = cf.unemployed_since
+            changed = True
+    session.flush()
+    return _Applied(cv, created, changed, cv.indexed_hash != new_hash)
+
+
+def _queue_embedding(session: Session, cv_ids: list[uuid.UUID]) -> None:
+    for start in range(0, len(cv_ids), EMBED_TASK_CHUNK):
+        chunk = [str(i) for i in cv_ids[start : start + EMBED_TASK_CHUNK]]
+        send_after_commit(session, EMBED_TASK, chunk)
+
+
+def upsert_cv(session: Session, actor: Actor, *, external_id: str, body: CvBody) -> UpsertResult:
+    """Create or replace the CV with this external id; re-embed only if its text changed."""
+    require_cv_source(actor, action="cv.upsert")
+    old = session.scalar(select(Cv).where(Cv.external_id == external_id))
+    content = CvContent.model_validate(body.model_dump(exclude={"case_facts"}))
+    occupations = _resolve_occupations([content], [old])[0]
+    applied = _apply(session, external_id, body, occupations, old)
+    if applied.changed:
+        audit.record(session, actor, "cv.upsert", subject_type="cv", subject_id=applied.cv.id)
+    if applied.text_changed:
+        _queue_embedding(session, [applied.cv.id])
+    return UpsertResult(
+        id=applied.cv.id,
+        external_id=external_id,
+        created=applied.created,
+        text_changed=applied.text_changed,
+    )
+
+
+def delete_cv(session: Session, actor: Actor, *, external_id: str) -> None:
+    """Remove a CV, its case facts and (after commit) its vector."""
+    require_cv_source(actor, action="cv.delete")
+    cv = session.scalar(select(Cv).where(Cv.external_id == external_id))
+    if cv is None:
+        raise NotFound(f"No CV with external id {external_id!r}")
+    vector_id = cv.vector_id
+    audit.record(session, actor, "cv.delete", subject_type="cv", subject_id=cv.id)
+    session.execute(delete(CvCaseFacts).where(CvCaseFacts.cv_id == cv.id))
+    session.delete(cv)
+    session.flush()
+    send_after_commit(session, REMOVE_TASK, [vector_id])
+
+
+def _problem(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors()[:5]:
+        loc = ".".join(str(p) for p in err.get("loc", ()))
+        parts.append(f"{loc}: {err.get('msg')}" if loc else str(err.get("msg")))
+    return "; ".join(parts)
+
+
+def bulk_upsert(session: Session, actor: Actor, *, lines: Iterable[bytes]) -> BulkResult:
+    """Upsert NDJSON lines; each line applies fully or not at all, errors are per line."""
+    require_cv_source(actor, action="cv.bulk_upsert")
+    result = BulkResult(lines=0, created=0, updated=0, unchanged=0, failed=0, errors=[])
+    to_embed: list[uuid.UUID] = []
+    pending: list[tuple[int, CvIn]] = []
+
+    def fail(line_no: int, external_id: str | None, problem: str) -> None:
+        result.failed += 1
+        if len(result.errors) < 1000:
+            result.errors.append(
+                BulkLineError(line=line_no, external_id=external_id, problem=problem)
+            )
+
+    def flush_pending() -> None:
+        if not pending:
+            return
+        ids = [cv_in.external_id for _, cv_in in pending]
+        existing = {
+            cv.external_id: cv for cv in session.scalars(select(Cv).where(Cv.external_id.in_(ids)))
+        }
+        # The same external id twice in one chunk: the later line sees the earlier one.
+        olds = [existing.get(i) for i in ids]
+        contents = [
+            CvContent.model_validate(c.model_dump(exclude={"case_facts", "external_id"}))
+            for _, c in pending
+        ]
+        occupations = _resolve_occupations(contents, olds)
+        for (line_no, cv_in), occs in zip(pending, occupations, strict=True):
+            old = existing.get(cv_in.external_id)
+            try:
+                with session.begin_nested():
+                    body = CvBody.model_validate(cv_in.model_dump(exclude={"external_id"}))
+                    applied = _apply(session, cv_in.external_id, body, occs, old)
+            except Exception as exc:  # one bad line must not stop the stream
+                log.warning("bulk line %d failed: %s", line_no, exc)
+                fail(line_no, cv_in.external_id, f"could not store: {type(exc).__name__}")
+                continue
+            existing[cv_in.external_id] = applied.cv
+            if applied.created:
+                result.created += 1
+            elif applied.changed:
+                result.updated += 1
+            else:
+                result.unchanged += 1
+            if applied.text_changed:
+                to_embed.append(applied.cv.id)
+        pending.clear()
+
+    for line_no, raw in enumerate(lines, start=1):
+        result.lines = line_no
+        if not raw.strip():
+            continue
+        if len(raw) > MAX_NDJSON_LINE:
+            fail(line_no, None, f"line longer than {MAX_NDJSON_LINE} bytes")
+            continue
+        try:
+            data = json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as exc:
+            fail(line_no, None, f"not JSON: {exc}")
+            continue
+        ext = data.get("external_id") if isinstance(data, dict) else None
+        try:
+            pending.append((line_no, CvIn.model_validate(data)))
+        except ValidationError as exc:
+            fail(line_no, ext if isinstance(ext, str) else None, _problem(exc))
+            continue
+        if len(pending) >= BULK_CHUNK:
+            flush_pending()
+    flush_pending()
+    audit.record(
+        session,
+        actor,
+        "cv.bulk_upsert",
+        subject_type="cv",
+        detail=json.dumps(result.model_dump(exclude={"errors"})),
+    )
+    _queue_embedding(session, list(dict.fromkeys(to_embed)))
+    return result
+
+
+def iter_ndjson(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """Split a byte stream into lines without holding more than one line in memory."""
+    buffer = b""
+    for chunk in chunks:
+        buffer += chunk
+        *complete, buffer = buffer.split(b"\n")
+        yield from complete
+        if len(buffer) > MAX_NDJSON_LINE:
+            raise ValidationFailed(f"An NDJSON line is longer than {MAX_NDJSON_LINE} bytes")
+    if buffer:
+        yield buffer
+
+
+# -- search --------------------------------------------------------------------------------
+
+
+def _audit_search(
+    session: Session, actor: Actor, action: str, query: dict[str, Any], page: RankedPage
+) -> None:
+    detail = json.dumps(
+        {
+            "query": query,
+            "total": page.total,
+            "returned": [str(item.cv.id) for item in page.items],
+        },
+        default=str,
+    )
+    audit.record(session, actor, action, subject_type="cv", detail=detail)
+
+
+def _visibility(session: Session, actor: Actor, action: str) -> ranking.Visibility:
+    require_searcher(actor, action=action)
+    if actor.is_akasse:
+        return ranking.Visibility(only_ids=_visible_ids_for_akasse(session, actor.organisation_id))
+    return ranking.Visibility(only_ids=None)
+
+
+def search_for_order(
+    session: Session,
+    actor: Actor,
+    query: OrderQuery,
+    filters: SearchFilters | None = None,
+    limit: int = 20,
+    offset: int = 0,
+) -> RankedPage:
+    """Candidates for a job order, best first, with reasons; audited with the ids returned."""
+    visibility = _visibility(session, actor, "cv.search")
+    page = ranking.rank_order(
+        session, query, filters or SearchFilters(), visibility, limit=limit, offset=offset
+    )
+    _audit_search(session, actor, "cv.search", {"order": query.title, "offset": offset}, page)
+    return page
+
+
+def search_free_text(
+    session: Session,
+    actor: Actor,
+    text: str,
+    postal_code: str | None = None,
+    filters: SearchFilters | None = None,
+    limit: int = 20,
+    offset: int = 0,
+) -> RankedPage:
+    """CVs matching a free-text query, best first; audited with the ids returned."""
+    visibility = _visibility(session, actor, "cv.search")
+    page = ranking.rank_free_text(
+        session,
+        text,
+        postal_code,
+        filters or SearchFilters(),
+        visibility,
+        limit=limit,
+        offset=offset,
+    )
+    _audit_search(session, actor, "cv.search", {"text": text, "offset": offset}, page)
+    return page
+
+
+def index_status(session: Session, actor: Actor) -> IndexStatus:
+    """How much of the CV bank the served index covers."""
+    require_searcher(actor, action="index.status")
+    from services.matching.vector_index import get_index_store
+
+    total = session.scalar(select(func.count()).select_from(Cv)) or 0
+    searchable = session.scalar(select(func.count()).where(Cv.searchable.is_(True))) or 0
+    embedded = session.scalar(select(func.count()).where(Cv.indexed_hash == Cv.text_hash)) or 0
+    index = get_index_store().current()
+    return IndexStatus(
+        cvs=total,
+        searchable_cvs=searchable,
+        embedded_cvs=embedded,
+        pending_cvs=total - embedded,
+        index_size=len(index) if index is not None else 0,
+        meta=dict(index.meta) if index is not None else {},
+    )
