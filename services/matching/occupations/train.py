@@ -1,0 +1,315 @@
+"""`jobbro model train`: fine-tune MiniLM on Danish ESCO occupation data, on CPU, reproducibly.
+
+A plain torch loop over SentenceTransformer with a symmetric in-batch-negatives
+loss (MultipleNegativesRankingLoss in both directions). We avoid the
+sentence-transformers Trainer because it pulls in `datasets`/`accelerate`
+machinery we do not need and is harder to keep deterministic; the loop is
+small. Batches never hold two pairs of the same occupation, ISCO group or
+text, so no positive is used as another pair's negative.
+"""
+
+import json
+import logging
+import math
+import os
+import random
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from services.matching.occupations.data import (
+    english_occupations,
+    essential_skills_en,
+    isco_group_labels_da,
+    load_occupations,
+)
+from services.matching.occupations.devset import load_devset
+from services.matching.occupations.normalize import clean_title
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Pair:
+    """A positive pair and the keys no other pair in its batch may share."""
+
+    anchor: str
+    positive: str
+    kind: str
+    keys: tuple[str, ...]
+
+
+@dataclass
+class TrainConfig:
+    """Everything that determines the trained model (written to the model card)."""
+
+    seed: int = 13
+    epochs: int = 1
+    batch_size: int = 64
+    learning_rate: float = 5e-5
+    warmup_fraction: float = 0.1
+    weight_decay: float = 0.01
+    scale: float = 20.0
+    max_seq_length: int = 48
+    skills_per_occupation: int = 8
+    threads: int = 2
+    # A guard, not a schedule: a loaded machine stops early rather than overrun.
+    max_minutes: float = 25.0
+    pair_kinds: tuple[str, ...] = (
+        "da_alt-da_pref",
+        "da-en_pref",
+        "da_pref-en_alt",
+        "da-isco_group",
+        "en_pref-en_skills",
+    )
+    notes: dict[str, str] = field(default_factory=dict)
+
+
+def build_pairs(config: TrainConfig, held_out: set[str]) -> list[Pair]:
+    """Training pairs from ESCO, leaving out every held-out dev-set occupation."""
+    rng = random.Random(config.seed)
+    english = english_occupations()
+    groups = isco_group_labels_da()
+    skills = essential_skills_en() if "en_pref-en_skills" in config.pair_kinds else {}
+    pairs: list[Pair] = []
+
+    def add(anchor: str, positive: str, kind: str, *keys: str) -> None:
+        if kind in config.pair_kinds and anchor and positive and anchor != positive:
+            pairs.append(Pair(anchor, positive, kind, (*keys, "t:" + anchor, "t:" + positive)))
+
+    for occ in load_occupations():
+        if occ.uri in held_out:
+            continue
+        key = "o:" + occ.uri
+        da = [clean_title(label) for label in occ.labels]
+        pref = da[0]
+        for alt in da[1:]:
+            add(alt, pref, "da_alt-da_pref", key)
+        en = english.get(occ.uri)
+        if en is not None:
+            for label in da:
+                add(label, en.preferred_label.lower(), "da-en_pref", key)
+            if en.alt_labels:
+                add(pref, rng.choice(en.alt_labels).lower(), "da_pref-en_alt", key)
+            occ_skills = skills.get(occ.uri, [])
+            if occ_skills:
+                picked = rng.sample(occ_skills, min(config.skills_per_occupation, len(occ_skills)))
+                add(en.preferred_label.lower(), ", ".join(picked), "en_pref-en_skills", key)
+        group_label = groups.get(occ.isco_group)
+        if group_label:
+            add(pref, clean_title(group_label), "da-isco_group", key, "g:" + occ.isco_group)
+    return pairs
+
+
+def make_batches(pairs: list[Pair], batch_size: int, rng: random.Random) -> list[list[Pair]]:
+    """Shuffle into batches whose pairs share no key (greedy, deterministic given `rng`)."""
+    pending = pairs[:]
+    rng.shuffle(pending)
+    batches: list[list[Pair]] = []
+    while pending:
+        batch: list[Pair] = []
+        used: set[str] = set()
+        rest: list[Pair] = []
+        for pair in pending:
+            if len(batch) < batch_size and not used.intersection(pair.keys):
+                batch.append(pair)
+                used.update(pair.keys)
+            else:
+                rest.append(pair)
+        # Tiny leftover batches give almost no negatives; drop them.
+        if len(batch) >= batch_size // 4:
+            batches.append(batch)
+        elif batch:
+            log.info("dropping a final batch of %d pairs", len(batch))
+        if len(rest) == len(pending):
+            break
+        pending = rest
+    return batches
+
+
+def train(
+    base_model: Path,
+    output: Path,
+    config: TrainConfig,
+    evaluate_fn: Callable[[Path], dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """Fine-tune `base_model` and write it (float16 weights + MODEL_CARD.md) to `output`."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    import numpy as np
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    random.seed(config.seed)
+    np.random.seed(config.seed)
+    torch.manual_seed(config.seed)
+    torch.set_num_threads(config.threads)
+    started = time.perf_counter()
+
+    held_out = set(load_devset().held_out)
+    pairs = build_pairs(config, held_out)
+    rng = random.Random(config.seed)
+    model = SentenceTransformer(str(base_model), device="cpu")
+    model.max_seq_length = config.max_seq_length
+    model.train()
+    epoch_batches = [make_batches(pairs, config.batch_size, rng) for _ in range(config.epochs)]
+    total_steps = sum(len(b) for b in epoch_batches)
+    warmup = max(1, int(total_steps * config.warmup_fraction))
+    optimizer = torch.optim.AdamW(
+        model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
+    )
+
+    def lr_at(step: int) -> float:
+        if step < warmup:
+            return (step + 1) / warmup
+        return max(0.0, (total_steps - step) / max(1, total_steps - warmup))
+
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_at)
+    log.info("training on %d pairs, %d steps", len(pairs), total_steps)
+    step = 0
+    losses: list[float] = []
+    stopped_early = False
+    for batches in epoch_batches:
+        for batch in batches:
+            anchors = model.tokenize([p.anchor for p in batch])
+            positives = model.tokenize([p.positive for p in batch])
+            a = torch.nn.functional.normalize(model(anchors)["sentence_embedding"], dim=-1)
+            b = torch.nn.functional.normalize(model(positives)["sentence_embedding"], dim=-1)
+            logits = a @ b.T * config.scale
+            target = torch.arange(len(batch))
+            loss = (
+                torch.nn.functional.cross_entropy(logits, target)
+                + torch.nn.functional.cross_entropy(logits.T, target)
+            ) / 2
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+            scheduler.step()
+            optimizer.zero_grad()
+            losses.append(float(loss))
+            step += 1
+            if step % 25 == 0:
+                log.info(
+                    "step %d/%d loss %.4f (%.0f s)",
+                    step,
+                    total_steps,
+                    sum(losses[-25:]) / 25,
+                    time.perf_counter() - started,
+                )
+            if time.perf_counter() - started > config.max_minutes * 60:
+                stopped_early = True
+                break
+        if stopped_early:
+            break
+    train_seconds = time.perf_counter() - started
+
+    model.eval()
+    tmp = output.with_name(output.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    # 16-bit weights keep the folder near 45 MB; they load back as float32 (see below).
+    model.half()
+    model.save(str(tmp))
+    _force_float32_config(tmp)
+    kinds: dict[str, int] = {}
+    for p in pairs:
+        kinds[p.kind] = kinds.get(p.kind, 0) + 1
+    info: dict[str, Any] = {
+        "base_model": base_model.name,
+        "config": asdict(config),
+        "pairs": len(pairs),
+        "pairs_by_kind": kinds,
+        "held_out_occupations": len(held_out),
+        "steps": step,
+        "planned_steps": total_steps,
+        "stopped_early": stopped_early,
+        "train_seconds": round(train_seconds, 1),
+        "final_loss": round(sum(losses[-25:]) / max(1, len(losses[-25:])), 4),
+        "torch": torch.__version__,
+    }
+    shutil.rmtree(output, ignore_errors=True)
+    tmp.rename(output)
+    if evaluate_fn is not None:
+        info["evaluation"] = evaluate_fn(output)
+    (output / "training.json").write_text(json.dumps(info, indent=2, ensure_ascii=False) + "\n")
+    (output / "MODEL_CARD.md").write_text(model_card(info), encoding="utf-8")
+    return info
+
+
+def _force_float32_config(path: Path) -> None:
+    """Mark the saved config float32 so loaders upcast the 16-bit weights for CPU inference."""
+    config_path = path / "config.json"
+    cfg = json.loads(config_path.read_text())
+    for key in ("torch_dtype", "dtype"):
+        if key in cfg:
+            cfg[key] = "float32"
+    config_path.write_text(json.dumps(cfg, indent=2) + "\n")
+
+
+def model_card(info: dict[str, Any]) -> str:
+    """A short model card in Markdown from the training record."""
+    cfg = info["config"]
+    kinds = "\n".join(f"| {k} | {v} |" for k, v in info["pairs_by_kind"].items())
+    minutes = info["train_seconds"] / 60
+    lines = [
+        "# jobbro-minilm-da",
+        "",
+        f"`{info['base_model']}` fine-tuned on Danish ESCO occupation data"
+        " by `jobbro model train`.",
+        "",
+        "## Data",
+        "",
+        "Pairs from the repo's ESCO files (`services/matching/data/esco/`): Danish alternative",
+        "label ↔ Danish preferred label of the same occupation, Danish label ↔ English",
+        "preferred label, Danish preferred label ↔ an English alternative label, Danish",
+        "preferred label ↔ Danish ISCO-08 unit-group label, English preferred label ↔ a",
+        "sample of its essential skills. Every occupation of the dev set",
+        f"(`bench/eval_data/normalize/`, {info['held_out_occupations']} occupations) is left out.",
+        "",
+        "| pair kind | pairs |",
+        "|---|---|",
+        kinds,
+        "",
+        "## Parameters",
+        "",
+        f"Symmetric in-batch-negatives loss (scale {cfg['scale']}),"
+        f" AdamW lr {cfg['learning_rate']},",
+        f"warm-up {cfg['warmup_fraction']:.0%} then linear decay, batch {cfg['batch_size']}"
+        f" (no shared occupation, ISCO group or text in a batch), {cfg['epochs']} epoch(s),",
+        f"max length {cfg['max_seq_length']}, seed {cfg['seed']}, {cfg['threads']} CPU threads.",
+        f"Weights stored as float16 and loaded as float32. Torch {info['torch']}.",
+        "",
+        "## Time",
+        "",
+        f"{info['steps']} of {info['planned_steps']} steps in {info['train_seconds']:.0f} s"
+        f" ({minutes:.1f} min) on the CPU; final loss {info['final_loss']}."
+        + (" Stopped early by the time guard." if info["stopped_early"] else ""),
+        "",
+    ]
+    evaluation = info.get("evaluation")
+    if evaluation:
+        lines += [
+            "## Evaluation (`jobbro eval normalize`, dev set test split)",
+            "",
+            "| method | MRR | MAP | success@1 | success@10 |",
+            "|---|---|---|---|---|",
+        ]
+        for name, result in evaluation["methods"].items():
+            t = result["test"]
+            lines.append(
+                f"| {name} | {t['mrr']} | {t['map']} | {t['success@1']} | {t['success@10']} |"
+            )
+        lines += [
+            "",
+            "Queries are alternative labels of held-out occupations; those occupations keep",
+            "only their preferred label in the index. See docs/occupations.md.",
+            "",
+        ]
+    return "\n".join(lines)
+
+
+def describe_budget(pairs: int, batch_size: int, seconds_per_step: float) -> str:
+    """Rough time estimate, for the CLI's dry run."""
+    steps = math.ceil(pairs / batch_size)
+    return f"{pairs} pairs, about {steps} steps, about {steps * seconds_per_step / 60:.0f} min"
