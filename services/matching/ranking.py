@@ -278,7 +278,7 @@ def snapshot(session: Session) -> BankSnapshot:
         if current is not None and current.url == url and current.token == token:
             return current
         started = time.perf_counter()
-        stamps = dict(session.execute(select(Cv.id, Cv.updated_at)).tuples().all())
+        stamps = {r[0]: r[1] for r in session.execute(select(Cv.id, Cv.updated_at))}
         if current is None or current.url != url:
             changed, removed = list(stamps), []
         else:

@@ -1,0 +1,156 @@
+"""Search by order and free text: ranking, reasons, filters, visibility, audit."""
+
+import json
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+
+from services.matching import service
+from services.matching.schemas import CvBody, OrderQuery, RankedPage, SearchFilters
+from shared import db
+from shared.actor import Actor
+from shared.models import AuditEvent, OrgKind
+from tests import factories
+from tests.matching.conftest import actor_of, cv_in
+
+BUS_DRIVER: dict[str, Any] = {
+    "desired_jobs": [{"title": "buschauffør"}],
+    "experience": [{"title": "chauffør", "employer": "Midttrafik", "tasks": "rutekørsel"}],
+    "professional_competences": ["kørsel med passagerer", "kundeservice"],
+    "certificates": ["Kvalifikationsbevis (EU-efteruddannelse)"],
+    "driving_licences": ["B", "D"],
+    "postal_code": "8500",
+    "max_commute_km": 50,
+}
+NURSE: dict[str, Any] = {
+    "desired_jobs": [{"title": "social- og sundhedsassistent"}],
+    "experience": [{"title": "social- og sundhedshjælper", "employer": "Norddjurs Kommune"}],
+    "professional_competences": ["personlig pleje", "medicinhåndtering"],
+    "certificates": [],
+    "driving_licences": ["B"],
+    "postal_code": "8000",
+    "max_commute_km": 20,
+}
+WAREHOUSE: dict[str, Any] = {"postal_code": "8560", "max_commute_km": 30}
+
+
+def _load(source: Actor, cvs: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    ids = {}
+    for ext, fields in cvs.items():
+        body = CvBody.model_validate(cv_in(ext, **fields).model_dump(exclude={"external_id"}))
+        with db.unit_of_work() as s:
+            ids[ext] = service.upsert_cv(s, source, external_id=ext, body=body).id
+    return ids
+
+
+def _order(actor: Actor, order: OrderQuery, filters: SearchFilters | None = None) -> RankedPage:
+    with db.unit_of_work() as s:
+        return service.search_for_order(s, actor, order, filters)
+
+
+def test_the_matching_occupation_ranks_first_with_reasons(
+    cv_source: Actor, mediator: Actor
+) -> None:
+    ids = _load(cv_source, {"bus": BUS_DRIVER, "nurse": NURSE, "store": WAREHOUSE})
+    page = _order(
+        mediator,
+        OrderQuery(
+            title="Buschauffør til rutekørsel",
+            skills=["kundeservice", "kørsel med passagerer"],
+            driving_licences=["D"],
+            postal_code="8500",
+        ),
+    )
+    assert page.items[0].cv.id == ids["bus"]
+    top = page.items[0]
+    kinds = {r.kind for r in top.matched}
+    assert {"occupation", "skill", "driving_licence", "distance"} <= kinds
+    skill = next(r for r in top.matched if r.kind == "skill")
+    assert skill.field == "professional_competences"
+    assert set(top.score_parts) >= {"semantic", "lexical", "requirements"}
+    assert top.distance_km == 0.0
+    # The others lack licence D, which shows as missing rather than hiding them.
+    assert any("kørekort D" in c.missing for c in page.items[1:])
+
+
+def test_candidates_beyond_their_own_commute_are_left_out(
+    cv_source: Actor, mediator: Actor
+) -> None:
+    ids = _load(cv_source, {"bus": BUS_DRIVER, "nurse": NURSE})
+    # Grenaa (8500) is ~50 km from Aarhus; the nurse will commute 20 km only.
+    page = _order(mediator, OrderQuery(title="chauffør", postal_code="8500"))
+    assert [c.cv.id for c in page.items] == [ids["bus"]]
+
+
+def test_filters_narrow_the_result(cv_source: Actor, mediator: Actor) -> None:
+    ids = _load(
+        cv_source,
+        {
+            "bus": BUS_DRIVER,
+            "nurse": {**NURSE, "available_from": "2027-03-01", "weekly_hours": 20},
+            "store": WAREHOUSE,
+        },
+    )
+    order = OrderQuery(title="medarbejder")
+
+    def found(filters: SearchFilters) -> set[Any]:
+        return {c.cv.id for c in _order(mediator, order, filters).items}
+
+    assert found(SearchFilters(driving_licences=["D"])) == {ids["bus"]}
+    assert found(SearchFilters(min_weekly_hours=30)) == {ids["bus"], ids["store"]}
+    assert found(SearchFilters(available_by=date(2027, 1, 1))) == {ids["bus"], ids["store"]}
+    assert found(SearchFilters(certificates=["truckcertifikat"])) == {ids["store"]}
+    assert found(SearchFilters(languages=["Dansk"])) == {ids["bus"], ids["nurse"], ids["store"]}
+    assert found(SearchFilters(max_distance_km=5)) == set()  # no workplace: nothing is near
+
+
+def test_max_distance_from_the_workplace(cv_source: Actor, mediator: Actor) -> None:
+    ids = _load(cv_source, {"bus": BUS_DRIVER, "store": WAREHOUSE})
+    page = _order(
+        mediator, OrderQuery(title="x", postal_code="8500"), SearchFilters(max_distance_km=10)
+    )
+    assert [c.cv.id for c in page.items] == [ids["bus"]]
+
+
+def test_hard_requirements_filter_soft_ones_only_score(cv_source: Actor, mediator: Actor) -> None:
+    ids = _load(cv_source, {"bus": BUS_DRIVER, "store": WAREHOUSE})
+    soft = OrderQuery(title="lagermedarbejder", certificates=["truckcertifikat"])
+    assert {c.cv.id for c in _order(mediator, soft).items} == {ids["bus"], ids["store"]}
+    hard = soft.model_copy(update={"hard_requirements": True})
+    assert [c.cv.id for c in _order(mediator, hard).items] == [ids["store"]]
+
+
+def test_akasse_search_returns_only_its_members(cv_source: Actor, akasse: factories.Org) -> None:
+    ids = _load(
+        cv_source,
+        {
+            "bus": {**BUS_DRIVER, "case_facts": {"akasse_organisation_id": str(akasse.id)}},
+            "nurse": NURSE,
+        },
+    )
+    caseworker = actor_of(akasse, OrgKind.AKASSE)
+    page = _order(caseworker, OrderQuery(title="sosu"))
+    assert [c.cv.id for c in page.items] == [ids["bus"]]
+
+
+def test_searches_are_audited_with_the_returned_ids(cv_source: Actor, mediator: Actor) -> None:
+    ids = _load(cv_source, {"bus": BUS_DRIVER, "store": WAREHOUSE})
+    with db.unit_of_work() as s:
+        page = service.search_free_text(s, mediator, "truckfører lager", limit=1)
+    assert page.total == 2
+    assert page.items[0].cv.id == ids["store"]
+    with db.unit_of_work() as s:
+        event = s.scalars(select(AuditEvent).where(AuditEvent.action == "cv.search")).one()
+    assert event.organisation_id == mediator.organisation_id
+    assert json.loads(event.detail or "{}")["returned"] == [str(ids["store"])]
+
+
+def test_paging_is_stable_and_complete(cv_source: Actor, mediator: Actor) -> None:
+    _load(cv_source, {f"w{i}": WAREHOUSE for i in range(5)})
+    order = OrderQuery(title="lagermedarbejder")
+    whole = [c.cv.id for c in _order(mediator, order).items]
+    with db.unit_of_work() as s:
+        first = service.search_for_order(s, mediator, order, limit=2)
+        rest = service.search_for_order(s, mediator, order, limit=10, offset=2)
+    assert [c.cv.id for c in first.items + rest.items] == whole
