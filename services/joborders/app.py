@@ -2,10 +2,13 @@
 
 from fastapi import APIRouter, FastAPI
 
+from services.joborders.candidates_router import router as candidates_router
+from services.joborders.misc_router import router as misc_router
+from services.joborders.router import router as orders_router
 from shared.identity.router import router as identity_router
 from shared.web import create_app
 
-ROUTERS: list[APIRouter] = []
+ROUTERS: list[APIRouter] = [orders_router, candidates_router, misc_router]
 
 
 def create() -> FastAPI:

@@ -15,9 +15,10 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shared.db import Base, IdMixin, TimestampMixin, utcnow
+from shared.models import Organisation, User
 
 
 def _enum(cls: type[enum.Enum], name: str) -> Enum:
@@ -153,6 +154,11 @@ class JobOrder(IdMixin, TimestampMixin, Base):
 
     # Bumped atomically per appended log row, so the log has a gap-free order per job order.
     event_seq: Mapped[int] = mapped_column(default=0)
+
+    owner: Mapped[User] = relationship(foreign_keys=[owner_user_id], lazy="joined", innerjoin=True)
+    coordinator: Mapped[Organisation] = relationship(
+        foreign_keys=[coordinator_organisation_id], lazy="joined", innerjoin=True
+    )
 
 
 class OwnerChange(IdMixin, Base):

@@ -1,0 +1,232 @@
+"""JobAG forwarding from an a-kasse to a jobcentre, and sharing from a jobcentre to a-kasser."""
+
+import csv
+import uuid
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.joborders import access, events, idempotency
+from services.joborders.jobag import get_jobag
+from services.joborders.models import (
+    CLOSED_STATUSES,
+    EventType,
+    JobOrder,
+    OrderShare,
+    OwnerChangeKind,
+)
+from services.joborders.ownership import record_owner_change
+from services.joborders.store import claim_version, get_order, get_order_for_update
+from shared import audit
+from shared.actor import Actor
+from shared.db import utcnow
+from shared.errors import Forbidden, InvalidState, ValidationFailed
+from shared.models import Organisation, OrgKind, User
+from shared.tasks import send_after_commit
+
+POSTAL_CODES = Path(__file__).resolve().parent.parent / "matching" / "data" / "geo"
+
+
+@lru_cache(maxsize=1)
+def _municipality_by_postal_code() -> dict[str, str]:
+    path = POSTAL_CODES / "dk_postal_codes.tsv"
+    with path.open(encoding="utf-8") as fh:
+        return {
+            r["postal_code"]: r["municipality_code"] for r in csv.DictReader(fh, delimiter="\t")
+        }
+
+
+def municipality_of(postal_code: str) -> str | None:
+    """The municipality code of a postal code (district main code as a fallback)."""
+    table = _municipality_by_postal_code()
+    return table.get(postal_code) or table.get(postal_code[:-1] + "0")
+
+
+def _target_jobcentre(
+    session: Session, order: JobOrder, jobcentre_id: uuid.UUID | None
+) -> Organisation:
+    if jobcentre_id is not None:
+        org = session.get(Organisation, jobcentre_id)
+        if org is None or org.kind is not OrgKind.JOBCENTRE:
+            raise ValidationFailed("jobcentre_id is not a jobcentre", field="jobcentre_id")
+        return org
+    code = municipality_of(order.workplace_postal_code) if order.workplace_postal_code else None
+    org = None
+    if code is not None:
+        org = session.scalar(
+            select(Organisation).where(
+                Organisation.kind == OrgKind.JOBCENTRE,
+                Organisation.municipality_code == code.zfill(3),
+            )
+        )
+    if org is None:
+        raise ValidationFailed(
+            "No jobcentre found for the workplace's municipality; send jobcentre_id",
+            field="jobcentre_id",
+        )
+    return org
+
+
+def forward_order(
+    session: Session,
+    actor: Actor,
+    *,
+    order_id: uuid.UUID,
+    reason: str,
+    jobcentre_id: uuid.UUID | None = None,
+    idempotency_key: str | None = None,
+) -> JobOrder:
+    """An a-kasse that cannot fill an order forwards it to the jobcentre via JobAG."""
+    payload = {"order_id": str(order_id), "reason": reason, "jobcentre_id": str(jobcentre_id)}
+    claim, earlier = idempotency.claim(
+        session, actor, key=idempotency_key, operation="order.forward", payload=payload
+    )
+    if earlier is not None:
+        return get_order(session, earlier)
+    order = get_order_for_update(session, order_id)
+    access.require_visible(session, actor, order, action="order.forward")
+    if not access.can_forward(actor, order):
+        raise Forbidden(
+            "Only the a-kasse holding the order (its owner, administrators or system) forwards it",
+            action="order.forward",
+            subject_type="job_order",
+            subject_id=order.id,
+        )
+    if order.status in CLOSED_STATUSES:
+        raise InvalidState("A closed order cannot be forwarded", current_status=order.status.value)
+    if order.forwarded_at is not None:
+        raise InvalidState("The order has already been forwarded via JobAG")
+    jobcentre = _target_jobcentre(session, order, jobcentre_id)
+    reference = get_jobag().forward_order(
+        order_id=order.id,
+        from_organisation=actor.organisation_name,
+        to_organisation=jobcentre.name,
+        reason=reason,
+    )
+    claim_version(session, order, None)
+    order.forwarded_to_organisation_id = jobcentre.id
+    order.forwarded_at = utcnow()
+    order.forward_reason = reason
+    order.jobag_reference = reference
+    events.log_event(
+        session,
+        order,
+        actor,
+        EventType.FORWARDED,
+        data={
+            "via": "JobAG",
+            "to_organisation_id": str(jobcentre.id),
+            "to_name": jobcentre.name,
+            "reason": reason,
+            "jobag_reference": reference,
+        },
+    )
+    audit.record(session, actor, "order.forward", subject_type="job_order", subject_id=order.id)
+    claim.complete(order.id)
+    send_after_commit(session, "joborders.notify_forwarded", str(order.id))
+    return order
+
+
+def take_forwarded_order(
+    session: Session,
+    actor: Actor,
+    *,
+    order_id: uuid.UUID,
+    reason: str,
+    expected_version: int | None = None,
+) -> JobOrder:
+    """A jobcentre mediator takes ownership of a forwarded order; the jobcentre coordinates."""
+    order = get_order_for_update(session, order_id)
+    access.require_visible(session, actor, order, action="order.take_forwarded")
+    if not access.can_take_forwarded(actor, order):
+        raise Forbidden(
+            "Only a mediator of the jobcentre the order was forwarded to takes it",
+            action="order.take_forwarded",
+            subject_type="job_order",
+            subject_id=order.id,
+        )
+    if order.forward_taken_at is not None:
+        raise InvalidState("The forwarded order has already been taken by a mediator")
+    if order.status in CLOSED_STATUSES:
+        raise InvalidState("The order was closed", current_status=order.status.value)
+    claim_version(session, order, expected_version)
+    assert actor.id is not None
+    user = session.get(User, actor.id)
+    assert user is not None
+    order.coordinator_organisation_id = actor.organisation_id
+    order.forward_taken_at = utcnow()
+    record_owner_change(
+        session, actor, order, user, kind=OwnerChangeKind.FORWARD_TAKE_OVER, reason=reason
+    )
+    audit.record(
+        session, actor, "order.take_forwarded", subject_type="job_order", subject_id=order.id
+    )
+    return order
+
+
+def share_order(
+    session: Session, actor: Actor, *, order_id: uuid.UUID, organisation_ids: list[uuid.UUID]
+) -> list[OrderShare]:
+    """The coordinating jobcentre shares an order with a-kasser; ownership does not move."""
+    order = get_order_for_update(session, order_id)
+    access.require_visible(session, actor, order, action="order.share")
+    if not access.can_share(actor, order):
+        raise Forbidden(
+            "Only the jobcentre coordinating the order shares it",
+            action="order.share",
+            subject_type="job_order",
+            subject_id=order.id,
+        )
+    if order.status in CLOSED_STATUSES:
+        raise InvalidState("A closed order cannot be shared", current_status=order.status.value)
+    existing = {
+        s.organisation_id: s
+        for s in session.scalars(select(OrderShare).where(OrderShare.order_id == order.id))
+    }
+    for org_id in dict.fromkeys(organisation_ids):
+        if org_id in existing:
+            continue
+        org = session.get(Organisation, org_id)
+        if org is None or org.kind is not OrgKind.AKASSE:
+            raise ValidationFailed(
+                f"{org_id} is not an a-kasse; orders are shared with a-kasser",
+                field="organisation_ids",
+            )
+        reference = get_jobag().share_order(
+            order_id=order.id, from_organisation=actor.organisation_name, to_organisation=org.name
+        )
+        share = OrderShare(
+            order_id=order.id,
+            organisation_id=org.id,
+            shared_by_name=actor.name,
+            jobag_reference=reference,
+        )
+        session.add(share)
+        existing[org.id] = share
+        events.log_event(
+            session,
+            order,
+            actor,
+            EventType.SHARED,
+            data={"organisation_id": str(org.id), "name": org.name, "jobag_reference": reference},
+        )
+        audit.record(
+            session,
+            actor,
+            "order.share",
+            subject_type="job_order",
+            subject_id=order.id,
+            detail=str(org.id),
+        )
+    session.flush()
+    return sorted(existing.values(), key=lambda s: s.shared_at)
+
+
+def list_shares(session: Session, actor: Actor, *, order_id: uuid.UUID) -> list[OrderShare]:
+    """The a-kasser the order is shared with."""
+    order = get_order(session, order_id)
+    access.require_visible(session, actor, order, action="order.read")
+    stmt = select(OrderShare).where(OrderShare.order_id == order.id).order_by(OrderShare.shared_at)
+    return list(session.scalars(stmt))

@@ -1,0 +1,91 @@
+"""Idempotency keys: a retried system-API write returns the first result and creates nothing."""
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from services.joborders.models import IdempotencyKey
+from shared.actor import Actor
+from shared.errors import Conflict
+
+
+@dataclass
+class Claim:
+    """A key claimed by this request; `complete` stores what it created."""
+
+    row: IdempotencyKey | None
+
+    def complete(self, resource_id: uuid.UUID) -> None:
+        """Remember the resource the first request produced."""
+        if self.row is not None:
+            self.row.resource_id = resource_id
+
+
+def fingerprint(operation: str, payload: dict[str, Any]) -> str:
+    """A hash of the request, so a key reused for a different request is caught."""
+    text = json.dumps({"op": operation, **payload}, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _check(row: IdempotencyKey, operation: str, digest: str) -> uuid.UUID:
+    if row.operation != operation or row.fingerprint != digest:
+        raise Conflict(
+            "This Idempotency-Key was already used for a different request",
+            idempotency_key=row.key,
+        )
+    if row.resource_id is None:
+        raise Conflict("A request with this Idempotency-Key is still being processed")
+    return row.resource_id
+
+
+def lookup(
+    session: Session, actor: Actor, *, key: str | None, operation: str, payload: dict[str, Any]
+) -> uuid.UUID | None:
+    """The resource a previous request with this key created, if there was one (read only)."""
+    if key is None:
+        return None
+    row = session.scalar(
+        select(IdempotencyKey).where(
+            IdempotencyKey.organisation_id == actor.organisation_id, IdempotencyKey.key == key
+        )
+    )
+    return None if row is None else _check(row, operation, fingerprint(operation, payload))
+
+
+def claim(
+    session: Session, actor: Actor, *, key: str | None, operation: str, payload: dict[str, Any]
+) -> tuple[Claim, uuid.UUID | None]:
+    """Claim the key for this request, or return the resource an earlier request created."""
+    if key is None:
+        return Claim(None), None
+    digest = fingerprint(operation, payload)
+    earlier = lookup(session, actor, key=key, operation=operation, payload=payload)
+    if earlier is not None:
+        return Claim(None), earlier
+    row = IdempotencyKey(
+        organisation_id=actor.organisation_id, key=key, operation=operation, fingerprint=digest
+    )
+    try:
+        # A concurrent twin inserts the same key: the unique index makes us wait for it, then fail.
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        existing = session.scalar(
+            select(IdempotencyKey)
+            .where(
+                IdempotencyKey.organisation_id == actor.organisation_id,
+                IdempotencyKey.key == key,
+            )
+            .execution_options(populate_existing=True)
+        )
+        if existing is None:
+            raise
+        return Claim(None), _check(existing, operation, digest)
+    return Claim(row), None
