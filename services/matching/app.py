@@ -2,10 +2,14 @@
 
 from fastapi import APIRouter, FastAPI
 
+from services.matching.occupations.router import router as occupations_router
+from services.matching.router import router as matching_router
 from shared.identity.router import router as identity_router
 from shared.web import create_app
 
-ROUTERS: list[APIRouter] = []
+ROUTERS: list[APIRouter] = [matching_router]
+
+ROUTERS.append(occupations_router)
 
 
 def create() -> FastAPI:

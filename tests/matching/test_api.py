@@ -1,0 +1,92 @@
+"""The matching API: authentication, 422 problems, ingest, streaming bulk and search."""
+
+from fastapi.testclient import TestClient
+
+from shared.models import OrgKind
+from tests import factories
+from tests.matching.conftest import cv_in
+
+NDJSON = {"Content-Type": "application/x-ndjson"}
+
+
+def _source(client: TestClient) -> dict[str, str]:
+    jobcentre = factories.org(OrgKind.JOBCENTRE)
+    return factories.bearer(factories.api_key(jobcentre))
+
+
+def test_every_endpoint_needs_credentials(client: TestClient) -> None:
+    assert client.post("/api/matching/search/text", json={"text": "kok"}).status_code == 401
+    assert client.get("/api/matching/index").status_code == 401
+
+
+def test_put_cv_then_read_and_search_it(client: TestClient) -> None:
+    auth = _source(client)
+    body = cv_in("api-1").model_dump(mode="json", exclude={"external_id"})
+    r = client.put("/api/matching/cvs/by-external-id/api-1", json=body, headers=auth)
+    assert r.status_code == 200, r.text
+    cv_id = r.json()["id"]
+    again = client.put("/api/matching/cvs/by-external-id/api-1", json=body, headers=auth)
+    assert again.json() == {**r.json(), "created": False, "text_changed": False}
+    assert client.get(f"/api/matching/cvs/{cv_id}", headers=auth).json()["external_id"] == "api-1"
+    found = client.post(
+        "/api/matching/search/order",
+        json={"order": {"title": "lagermedarbejder", "postal_code": "8500"}, "limit": 5},
+        headers=auth,
+    )
+    assert found.status_code == 200, found.text
+    assert found.json()["items"][0]["cv"]["id"] == cv_id
+    status = client.get("/api/matching/index", headers=auth).json()
+    assert (status["cvs"], status["pending_cvs"], status["index_size"]) == (1, 0, 1)
+
+
+def test_unknown_fields_and_bad_values_are_422_problems(client: TestClient) -> None:
+    auth = _source(client)
+    body = cv_in("api-2").model_dump(mode="json", exclude={"external_id"})
+    r = client.put(
+        "/api/matching/cvs/by-external-id/api-2", json={**body, "ssn": "x"}, headers=auth
+    )
+    assert r.status_code == 422
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert "ssn" in r.json()["detail"]
+    r = client.put(
+        "/api/matching/cvs/by-external-id/api-2",
+        json={**body, "driving_licences": ["Z"]},
+        headers=auth,
+    )
+    assert r.status_code == 422
+    r = client.post(
+        "/api/matching/search/order", json={"order": {"title": "x"}, "limit": 0}, headers=auth
+    )
+    assert r.status_code == 422
+
+
+def test_bulk_ndjson_streams_and_reports_lines(client: TestClient) -> None:
+    auth = _source(client)
+    lines = [cv_in(f"bulk-{i}").model_dump_json() for i in range(3)]
+    payload = "\n".join([lines[0], '{"external_id": "bad", "name": 5}', lines[1], lines[2]])
+
+    def chunks():  # type: ignore[no-untyped-def]
+        data = payload.encode()
+        for i in range(0, len(data), 97):
+            yield data[i : i + 97]
+
+    r = client.post("/api/matching/cvs/bulk", content=chunks(), headers={**auth, **NDJSON})
+    assert r.status_code == 200, r.text
+    result = r.json()
+    assert (result["created"], result["failed"]) == (3, 1)
+    assert result["errors"][0]["line"] == 2
+    assert result["errors"][0]["external_id"] == "bad"
+
+
+def test_bulk_needs_ndjson(client: TestClient) -> None:
+    auth = _source(client)
+    r = client.post("/api/matching/cvs/bulk", json=[{}], headers=auth)
+    assert r.status_code == 422
+
+
+def test_akasse_key_cannot_write_cvs(client: TestClient) -> None:
+    akasse = factories.org(OrgKind.AKASSE)
+    auth = factories.bearer(factories.api_key(akasse))
+    body = cv_in("api-3").model_dump(mode="json", exclude={"external_id"})
+    r = client.put("/api/matching/cvs/by-external-id/api-3", json=body, headers=auth)
+    assert r.status_code == 403
