@@ -41,6 +41,8 @@ IVF_RETRAIN_GROWTH = 4.0
 # reconstructing their vectors and taking dot products; above it the filter is
 # pushed into the FAISS search as an id selector.
 FILTER_EXACT_MAX = 20_000
+# Searches of fewer query rows than this run on one OpenMP thread (see _one_thread).
+PARALLEL_MIN_QUERIES = 16
 # With a selector, IVF scans nprobe * (N / allowed) lists so that the probed
 # lists still hold about as many allowed vectors as an unfiltered search sees,
 # up to this multiple of nprobe.
@@ -60,6 +62,26 @@ def _as_vectors(vectors: Any, dimension: int) -> np.ndarray:
     if x.ndim != 2 or x.shape[1] != dimension:
         raise ValueError(f"expected vectors of dimension {dimension}, got shape {x.shape}")
     return x
+
+
+@contextlib.contextmanager
+def _one_thread(enabled: bool = True) -> Iterator[None]:
+    """Run FAISS calls of this thread on a single OpenMP thread.
+
+    A single query gains little from a second thread, and on a busy machine
+    (several API workers, other services) OpenMP's barriers make it several
+    times slower: measured 28 ms with one thread against 100 ms with two for an
+    exact query over 100k vectors. The setting is per calling thread.
+    """
+    if not enabled:
+        yield
+        return
+    previous = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(1)
+    try:
+        yield
+    finally:
+        faiss.omp_set_num_threads(previous)
 
 
 def ivf_nlist(size: int) -> int:
@@ -87,6 +109,44 @@ def _top_k(scores: np.ndarray, ids: np.ndarray, k: int) -> tuple[np.ndarray, np.
     return out_s, out_i
 
 
+def _subset_top_k(
+    x: np.ndarray, base: np.ndarray, rows: np.ndarray, ids: np.ndarray, k: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Exact top-k of `x` among `base[rows]` (whose ids are `ids`), padded with -1.
+
+    FAISS's SIMD kernel scores the rows in place: no gather, and no BLAS call,
+    whose thread pool stalls on a busy machine (23 ms for 1 x 10k measured).
+    """
+    nq, m = len(x), len(rows)
+    out_s = np.full((nq, k), _PAD_SCORE, dtype=np.float32)
+    out_i = np.full((nq, k), -1, dtype=np.int64)
+    take = min(k, m)
+    if take == 0:
+        return out_s, out_i
+    rows = np.ascontiguousarray(rows, dtype=np.int64)
+    vals = np.empty((nq, take), dtype=np.float32)
+    found = np.empty((nq, take), dtype=np.int64)
+    faiss.knn_inner_products_by_idx(
+        faiss.swig_ptr(x),
+        faiss.swig_ptr(base),
+        faiss.swig_ptr(rows),
+        base.shape[1],
+        nq,
+        len(base),
+        m,
+        take,
+        faiss.swig_ptr(vals),
+        faiss.swig_ptr(found),
+        0,  # every query scores the same subset
+    )
+    # `found` holds row numbers of `base`; translate them to ids.
+    order = np.argsort(rows)
+    at = order[np.searchsorted(rows, found, sorter=order)]
+    out_s[:, :take] = vals
+    out_i[:, :take] = ids[at]
+    return out_s, out_i
+
+
 class VectorIndex:
     """Unit vectors keyed by int64 database ids; inner product equals cosine similarity."""
 
@@ -109,7 +169,8 @@ class VectorIndex:
         # The size the IVF lists were trained for, to know when to retrain.
         self.trained_size = trained_size
         self.meta: dict[str, object] = dict(meta or {})
-        self._sorted_ids: np.ndarray | None = None
+        # (ids sorted ascending, their positions in storage order); rebuilt after changes.
+        self._id_cache: tuple[np.ndarray, np.ndarray] | None = None
         self._ids_lock = threading.Lock()
 
     # -- construction ---------------------------------------------------------------
@@ -155,7 +216,7 @@ class VectorIndex:
         if len(present):
             self._remove_present(present)
         self._index.add_with_ids(x, id_arr)
-        self._sorted_ids = None
+        self._id_cache = None
         self._maybe_reshape()
 
     def remove(self, ids: np.ndarray) -> int:
@@ -169,7 +230,7 @@ class VectorIndex:
         # IVF's hashtable direct map only accepts an explicit id array.
         sel = faiss.IDSelectorArray(len(present), faiss.swig_ptr(present))
         removed = int(self._index.remove_ids(sel))
-        self._sorted_ids = None
+        self._id_cache = None
         return removed
 
     def _maybe_reshape(self) -> None:
@@ -204,7 +265,7 @@ class VectorIndex:
         self._index = ivf
         self.kind = "ivf"
         self.trained_size = len(x)
-        self._sorted_ids = None
+        self._id_cache = None
 
     # -- reading --------------------------------------------------------------------
 
@@ -221,13 +282,18 @@ class VectorIndex:
         return self._ids_sorted().copy()
 
     def _ids_sorted(self) -> np.ndarray:
-        cached = self._sorted_ids
+        return self._id_positions()[0]
+
+    def _id_positions(self) -> tuple[np.ndarray, np.ndarray]:
+        cached = self._id_cache
         if cached is not None:
             return cached
         with self._ids_lock:
-            if self._sorted_ids is None:
-                self._sorted_ids = np.sort(self._raw_ids())
-            return self._sorted_ids
+            if self._id_cache is None:
+                raw = self._raw_ids()
+                order = np.argsort(raw, kind="stable")
+                self._id_cache = (raw[order], order)
+            return self._id_cache
 
     def _raw_ids(self) -> np.ndarray:
         """Ids in storage order (flat: row order; IVF: list by list)."""
@@ -244,13 +310,24 @@ class VectorIndex:
 
     def _present(self, ids: np.ndarray) -> np.ndarray:
         """The distinct ids of `ids` that are in the index."""
-        known = self._ids_sorted()
+        return self._present_positions(ids)[0]
+
+    def _present_positions(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The distinct ids of `ids` that are in the index, and their storage positions."""
+        known, positions = self._id_positions()
         if len(known) == 0 or len(ids) == 0:
-            return np.zeros(0, dtype=np.int64)
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         uniq = np.unique(ids)
         pos = np.searchsorted(known, uniq)
         pos[pos == len(known)] = 0
-        return np.ascontiguousarray(uniq[known[pos] == uniq])
+        hit = known[pos] == uniq
+        return np.ascontiguousarray(uniq[hit]), positions[pos[hit]]
+
+    def _flat_vectors(self) -> np.ndarray:
+        """A zero-copy (n, d) view of an exact index's storage; invalid after a change."""
+        flat = faiss.downcast_index(self._index.index)
+        n = int(flat.ntotal)
+        return faiss.rev_swig_ptr(flat.get_xb(), n * self.dimension).reshape(n, self.dimension)
 
     def reconstruct(self, ids: np.ndarray) -> np.ndarray:
         """The stored vectors of `ids`, which must all be present."""
@@ -265,10 +342,7 @@ class VectorIndex:
         """All (ids, vectors) in storage order, for rebuilding another index."""
         ids = self._raw_ids()
         if self.kind == "flat":
-            flat = faiss.downcast_index(self._index.index)
-            n = int(flat.ntotal)
-            xb = faiss.rev_swig_ptr(flat.get_xb(), n * self.dimension)
-            return ids.copy(), np.array(xb, dtype=np.float32).reshape(n, self.dimension)
+            return ids.copy(), np.array(self._flat_vectors(), dtype=np.float32)
         return ids, self.reconstruct(ids)
 
     def search(
@@ -278,6 +352,12 @@ class VectorIndex:
         if k <= 0:
             raise ValueError("k must be positive")
         x = _as_vectors(vectors, self.dimension)
+        with _one_thread(len(x) < PARALLEL_MIN_QUERIES):
+            return self._search(x, k, allowed_ids)
+
+    def _search(
+        self, x: np.ndarray, k: int, allowed_ids: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray]:
         nq = len(x)
         n = len(self)
         if n == 0 or nq == 0:
@@ -289,13 +369,17 @@ class VectorIndex:
             else:
                 scores, ids = self._index.search(x, k)
             return self._clean(scores, ids)
-        present = self._present(_as_ids(allowed_ids))
+        present, positions = self._present_positions(_as_ids(allowed_ids))
         m = len(present)
         if m <= max(FILTER_EXACT_MAX, k):
             # Few candidates: their exact scores cost less than any index scan
-            # and recall is perfect whatever the index kind.
+            # and recall is perfect whatever the index kind. An exact index
+            # gathers rows straight from its storage (no per-id map lookups).
+            if self.kind == "flat":
+                return _subset_top_k(x, self._flat_vectors(), positions, present, k)
             candidates = self.reconstruct(present)
-            return _top_k(x @ candidates.T, present, k)
+            rows = np.arange(m, dtype=np.int64)
+            return _subset_top_k(x, candidates, rows, present, k)
         sel = faiss.IDSelectorBatch(m, faiss.swig_ptr(present))
         if self.kind == "ivf":
             factor = min(float(FILTER_NPROBE_MAX_FACTOR), n / m)
