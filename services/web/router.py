@@ -6,6 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from starlette.responses import RedirectResponse, Response
 
+from services.web.pages import candidates, cv, indicators, notifications, orders
 from services.web.templating import render
 from shared.actor import Actor
 from shared.auth import CurrentActor, SessionDep, optional_actor
@@ -75,5 +76,10 @@ def logout(request: Request, actor: CurrentActor) -> Response:
 
 
 @router.get("/")
-def home(request: Request, actor: CurrentActor) -> Response:
-    return render(request, "home.html", actor)
+def home(actor: CurrentActor) -> Response:
+    """The landing page after login is Mine jobordrer."""
+    return RedirectResponse("/jobordrer", status_code=303)
+
+
+for _pages in (orders, candidates, cv, indicators, notifications):
+    router.include_router(_pages.router)

@@ -11,6 +11,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
+from services.web.labels import ALL as LABELS
 from shared.actor import Actor
 from shared.auth import ensure_csrf_token
 
@@ -68,7 +69,7 @@ def query(request: Request, **changes: Any) -> str:
     return "?" + urlencode(params) if params else "?"
 
 
-templates.env.globals.update(ROLE_DA=ROLE_DA, ORG_KIND_DA=ORG_KIND_DA, query=query)
+templates.env.globals.update(ROLE_DA=ROLE_DA, ORG_KIND_DA=ORG_KIND_DA, query=query, **LABELS)
 templates.env.filters.update(dato=dato, tidspunkt=tidspunkt, procent=procent)
 
 # The job-order service registers how the header counts unread notifications, so this
@@ -94,6 +95,9 @@ def render(
     unread = 0
     if session is not None and actor is not None and actor.kind == "user" and _counter:
         unread = _counter[0](session, actor)
+    if "flash" not in context and "flash" in request.session:
+        kind, message = request.session.pop("flash")
+        context.update(flash=message, flash_kind=kind)
     context.update(
         actor=actor,
         csrf_token=ensure_csrf_token(request),

@@ -1,0 +1,68 @@
+"""Helpers every page module shares: the posted form, flash messages, paging."""
+
+import math
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from pydantic import ValidationError
+from starlette.datastructures import FormData
+from starlette.responses import RedirectResponse, Response
+
+from services.web.forms import field_errors
+
+PAGE_SIZE = 20
+
+
+async def read_form(request: Request) -> FormData:
+    """The posted form (already parsed and cached by the CSRF check)."""
+    return await request.form()
+
+
+PostedForm = Annotated[FormData, Depends(read_form)]
+
+
+def form_values(form: FormData) -> dict[str, str]:
+    """Single-valued form fields as strings (files are ignored)."""
+    return {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
+
+
+def flash(request: Request, message: str, kind: str = "ok") -> None:
+    """A message shown once on the next page."""
+    request.session["flash"] = [kind, message]
+
+
+def redirect(url: str) -> Response:
+    """Post/redirect/get: a reload never repeats a write."""
+    return RedirectResponse(url, status_code=303)
+
+
+def first_error(exc: ValidationError) -> str:
+    """The first Danish message of a validation error, with the field it belongs to."""
+    errors = field_errors(exc)
+    name, message = next(iter(errors.items()))
+    return message if name == "__all__" else f"{FIELD_NAMES_DA.get(name, name)}: {message}"
+
+
+FIELD_NAMES_DA = {
+    "reason": "Begrundelse",
+    "start_date": "Startdato",
+    "outcome": "Udfald",
+    "note": "Note",
+    "status": "Status",
+    "new_owner_id": "Ny formidlingsansvarlig",
+    "jobcentre_id": "Jobcenter",
+    "organisation_ids": "A-kasse",
+    "cv_id": "CV",
+}
+
+
+def page_number(value: Any) -> int:
+    """A 1-based page number from the query string; nonsense means page 1."""
+    try:
+        return max(1, min(int(value), 10_000))
+    except (TypeError, ValueError):
+        return 1
+
+
+def page_count(total: int, size: int = PAGE_SIZE) -> int:
+    return max(1, math.ceil(total / size))

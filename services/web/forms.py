@@ -1,0 +1,111 @@
+"""Form handling for the pages: Danish validation messages next to each field."""
+
+from typing import Any
+
+from pydantic import ValidationError
+
+from shared.errors import AppError
+
+# Pydantic's error types in the words a Danish mediator expects to read.
+_MESSAGES: dict[str, str] = {
+    "missing": "Skal udfyldes.",
+    "string_too_short": "Skal udfyldes.",
+    "string_too_long": "Teksten er for lang (højst {max_length} tegn).",
+    "string_pattern_mismatch": "Har ikke det rigtige format.",
+    "int_parsing": "Skal være et helt tal.",
+    "int_from_float": "Skal være et helt tal.",
+    "int_type": "Skal være et helt tal.",
+    "float_parsing": "Skal være et tal.",
+    "float_type": "Skal være et tal.",
+    "decimal_parsing": "Skal være et tal.",
+    "greater_than": "Skal være større end {gt}.",
+    "greater_than_equal": "Skal være mindst {ge}.",
+    "less_than": "Skal være mindre end {lt}.",
+    "less_than_equal": "Må højst være {le}.",
+    "date_parsing": "Skal være en dato (åååå-mm-dd).",
+    "date_from_datetime_parsing": "Skal være en dato (åååå-mm-dd).",
+    "date_type": "Skal være en dato (åååå-mm-dd).",
+    "datetime_parsing": "Skal være en dato og et tidspunkt.",
+    "enum": "Vælg en af mulighederne.",
+    "literal_error": "Vælg en af mulighederne.",
+    "value_error": "Ugyldig værdi.",
+    "assertion_error": "Ugyldig værdi.",
+    "uuid_parsing": "Ugyldig værdi.",
+    "too_long": "Der er for mange (højst {max_length}).",
+    "bool_parsing": "Vælg ja eller nej.",
+    "extra_forbidden": "Feltet kendes ikke.",
+}
+
+# Messages a service writes in English for a known rule, in Danish for the form.
+_VALUE_ERRORS_DA: dict[str, str] = {
+    "e-mail": "Skriv en gyldig e-mailadresse.",
+    "email": "Skriv en gyldig e-mailadresse.",
+    "cvr": "Et CVR-nummer har 8 cifre.",
+    "postal": "Et postnummer har 4 cifre.",
+    "driving licence": "Ukendt kørekortkategori.",
+    "deadline": "Fristen ligger før en anden dato på ordren.",
+    "before": "Datoen ligger før en anden dato på ordren.",
+}
+
+
+def danish_message(error_type: str, ctx: dict[str, Any] | None, msg: str = "") -> str:
+    """One pydantic error as a Danish sentence."""
+    if error_type == "value_error" and msg:
+        low = msg.lower()
+        for key, text in _VALUE_ERRORS_DA.items():
+            if key in low:
+                return text
+    template = _MESSAGES.get(error_type, "Ugyldig værdi.")
+    try:
+        return template.format(**(ctx or {}))
+    except (KeyError, IndexError):
+        return template
+
+
+def field_errors(exc: ValidationError, prefix: str = "") -> dict[str, str]:
+    """Map each invalid field (dotted path without `prefix`) to a Danish message."""
+    errors: dict[str, str] = {}
+    for err in exc.errors():
+        loc = [str(p) for p in err.get("loc", ())]
+        # List items report their index; the form field is the list as a whole.
+        loc = [p for p in loc if not p.isdigit()]
+        name = ".".join(loc)
+        if prefix and name.startswith(prefix + "."):
+            name = name[len(prefix) + 1 :]
+        name = name or "__all__"
+        errors.setdefault(
+            name, danish_message(err.get("type", ""), err.get("ctx"), str(err.get("msg", "")))
+        )
+    return errors
+
+
+def app_error_fields(error: AppError) -> dict[str, str]:
+    """Field messages a service attached to a 422 (an `errors` list or a `field`)."""
+    found: dict[str, str] = {}
+    for item in error.extra.get("errors", []) or []:
+        if isinstance(item, dict):
+            loc = item.get("loc") or [item.get("field", "__all__")]
+            name = ".".join(str(p) for p in loc if not str(p).isdigit() and p != "body")
+            found.setdefault(
+                name or "__all__",
+                danish_message(str(item.get("type", "value_error")), None, str(item.get("msg"))),
+            )
+    if field := error.extra.get("field"):
+        found.setdefault(str(field), danish_message("value_error", None, error.detail))
+    return found
+
+
+def lines(value: str | None) -> list[str]:
+    """A textarea with one item per line (or comma-separated) as a clean list."""
+    if not value:
+        return []
+    parts = [p.strip() for chunk in value.splitlines() for p in chunk.split(",")]
+    return [p for p in parts if p]
+
+
+def blank_to_none(value: str | None) -> str | None:
+    """Empty form fields mean 'not given'."""
+    if value is None:
+        return None
+    value = value.strip()
+    return value or None

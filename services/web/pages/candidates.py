@@ -1,0 +1,372 @@
+"""Find kandidater (for an order and by free text), add a candidate, and the pipeline actions."""
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from pydantic import ValidationError
+from starlette.datastructures import QueryParams
+from starlette.responses import Response
+
+from services.joborders import actions as order_actions
+from services.joborders import candidates as candidate_service
+from services.joborders import orders as order_service
+from services.joborders.schemas import CandidateIn, ContactIn, OutcomeIn, ReasonIn
+from services.joborders.views import order_out
+from services.matching import service as matching
+from services.matching.schemas import RankedPage, SearchFilters
+from services.web.common import (
+    PAGE_SIZE,
+    PostedForm,
+    first_error,
+    flash,
+    form_values,
+    page_count,
+    page_number,
+    redirect,
+)
+from services.web.forms import blank_to_none, field_errors, lines
+from services.web.labels import CONTACT_OUTCOME_DA
+from services.web.templating import render
+from shared.auth import CurrentActor, SessionDep
+
+router = APIRouter(include_in_schema=False)
+
+FILTER_FIELDS = ("afstand", "koerekort", "certifikater", "min_timer", "max_timer", "raadig_fra")
+
+
+def _filters(params: QueryParams) -> tuple[SearchFilters | None, dict[str, str]]:
+    """The filter form as the matching service's filters, or Danish messages per field."""
+    raw = {
+        "max_distance_km": blank_to_none(params.get("afstand")),
+        "driving_licences": [v for v in params.getlist("koerekort") if v],
+        "certificates": lines(params.get("certifikater")),
+        "min_weekly_hours": blank_to_none(params.get("min_timer")),
+        "max_weekly_hours": blank_to_none(params.get("max_timer")),
+        "available_by": blank_to_none(params.get("raadig_fra")),
+    }
+    try:
+        return SearchFilters.model_validate(raw), {}
+    except ValidationError as exc:
+        names = {
+            "max_distance_km": "afstand",
+            "driving_licences": "koerekort",
+            "certificates": "certifikater",
+            "min_weekly_hours": "min_timer",
+            "max_weekly_hours": "max_timer",
+            "available_by": "raadig_fra",
+            "__all__": "max_timer",
+        }
+        errors = {names.get(k, k): v for k, v in field_errors(exc).items()}
+        if "max_timer" in errors and errors["max_timer"] == "Ugyldig værdi.":
+            errors["max_timer"] = "Højst-timer skal være mindst lige så mange som mindst-timer."
+        return None, errors
+
+
+def _filter_values(params: QueryParams) -> dict[str, Any]:
+    values: dict[str, Any] = {k: params.get(k, "") for k in FILTER_FIELDS}
+    values["koerekort"] = params.getlist("koerekort")
+    return values
+
+
+def _results(page: RankedPage, on_order: set[uuid.UUID]) -> list[dict[str, Any]]:
+    # The CV summary also carries a-kasse membership; it is deliberately not passed on,
+    # so the ranking page can never show it.
+    return [
+        {
+            "cv_id": item.cv.id,
+            "name": item.cv.name,
+            "headline": item.cv.headline,
+            "postal_code": item.cv.postal_code,
+            "score": item.score,
+            "score_parts": item.score_parts,
+            "matched": item.matched,
+            "missing": item.missing,
+            "distance_km": item.distance_km,
+            "on_order": item.cv.id in on_order,
+        }
+        for item in page.items
+    ]
+
+
+@router.get("/jobordrer/{order_id}/find-kandidater")
+def find_for_order(
+    request: Request,
+    order_id: uuid.UUID,
+    session: SessionDep,
+    actor: CurrentActor,
+    side: Annotated[str, Query()] = "1",
+    ufravigelige: Annotated[str, Query()] = "",
+) -> Response:
+    """Ranked candidates for the order with reasons, filters and 'tilføj som kandidat'."""
+    order = order_service.read_order(session, actor, order_id=order_id)
+    allowed = set(order_actions.allowed_actions(session, actor, order))
+    filters, errors = _filters(request.query_params)
+    page = page_number(side)
+    results: list[dict[str, Any]] = []
+    total = 0
+    if filters is not None:
+        ranked, on_order = candidate_service.rank_candidates(
+            session,
+            actor,
+            order_id=order_id,
+            filters=filters,
+            hard_requirements=ufravigelige == "1",
+            limit=PAGE_SIZE,
+            offset=(page - 1) * PAGE_SIZE,
+        )
+        results = _results(ranked, set(on_order))
+        total = ranked.total
+    return render(
+        request,
+        "candidates/find.html",
+        actor,
+        status_code=422 if errors else 200,
+        session=session,
+        nav_active="search",
+        order=order_out(order),
+        can_add="add_candidate" in allowed,
+        results=results,
+        total=total,
+        page=page,
+        pages=page_count(total),
+        offset=(page - 1) * PAGE_SIZE,
+        values=_filter_values(request.query_params),
+        hard=ufravigelige == "1",
+        errors=errors,
+        searched=filters is not None,
+    )
+
+
+@router.get("/kandidater")
+def free_text_search(
+    request: Request,
+    session: SessionDep,
+    actor: CurrentActor,
+    q: Annotated[str, Query(max_length=2000)] = "",
+    postnummer: Annotated[str, Query(max_length=10)] = "",
+    side: Annotated[str, Query()] = "1",
+) -> Response:
+    """Free-text search in the CV bank (a-kasser see their own members only)."""
+    filters, errors = _filters(request.query_params)
+    postal = postnummer.strip() or None
+    if postal is not None and not (len(postal) == 4 and postal.isdigit()):
+        errors["postnummer"] = "Et postnummer har 4 cifre."
+    page = page_number(side)
+    results: list[dict[str, Any]] = []
+    total = 0
+    searched = bool(q.strip()) and not errors and filters is not None
+    if searched:
+        ranked = matching.search_free_text(
+            session,
+            actor,
+            q.strip(),
+            postal_code=postal,
+            filters=filters,
+            limit=PAGE_SIZE,
+            offset=(page - 1) * PAGE_SIZE,
+        )
+        results = _results(ranked, set())
+        total = ranked.total
+    return render(
+        request,
+        "candidates/search.html",
+        actor,
+        status_code=422 if errors else 200,
+        session=session,
+        nav_active="search",
+        q=q,
+        postnummer=postnummer,
+        results=results,
+        total=total,
+        page=page,
+        pages=page_count(total),
+        offset=(page - 1) * PAGE_SIZE,
+        values=_filter_values(request.query_params),
+        errors=errors,
+        searched=searched,
+    )
+
+
+@router.post("/jobordrer/{order_id}/kandidater")
+def add_candidate(
+    request: Request,
+    order_id: uuid.UUID,
+    session: SessionDep,
+    actor: CurrentActor,
+    form: PostedForm,
+) -> Response:
+    """Put a CV from the ranking on the order, found by the user's organisation."""
+    values = form_values(form)
+    back = values.get("tilbage") or f"/jobordrer/{order_id}/find-kandidater"
+    if not back.startswith(f"/jobordrer/{order_id}"):
+        back = f"/jobordrer/{order_id}/find-kandidater"
+    try:
+        body = CandidateIn.model_validate({"cv_id": values.get("cv_id", "")})
+    except ValidationError as exc:
+        flash(request, f"Kandidaten er ikke tilføjet. {first_error(exc)}", "error")
+        return redirect(back)
+    candidate = candidate_service.add_candidate(session, actor, order_id=order_id, data=body)
+    message = f"{candidate.name} er tilføjet som kandidat, fundet af {actor.organisation_name}."
+    if request.headers.get("HX-Request") == "true":
+        return render(request, "candidates/_added.html", actor, message=message)
+    flash(request, message)
+    return redirect(back)
+
+
+def _done(request: Request, order_id: uuid.UUID, candidate_id: uuid.UUID, text: str) -> Response:
+    flash(request, text)
+    return redirect(f"/jobordrer/{order_id}#kandidat-{candidate_id}")
+
+
+def _refused_input(
+    request: Request, order_id: uuid.UUID, candidate_id: uuid.UUID, what: str, message: str
+) -> Response:
+    flash(request, f"{what} {message}", "error")
+    return redirect(f"/jobordrer/{order_id}#kandidat-{candidate_id}")
+
+
+@router.post("/jobordrer/{order_id}/kandidater/{candidate_id}/kontakt")
+def record_contact(
+    request: Request,
+    order_id: uuid.UUID,
+    candidate_id: uuid.UUID,
+    session: SessionDep,
+    actor: CurrentActor,
+    form: PostedForm,
+) -> Response:
+    """Record the outcome of contacting the candidate."""
+    values = form_values(form)
+    try:
+        body = ContactIn.model_validate(
+            {"outcome": values.get("outcome", ""), "note": blank_to_none(values.get("note"))}
+        )
+    except ValidationError as exc:
+        return _refused_input(
+            request, order_id, candidate_id, "Kontakten er ikke gemt.", first_error(exc)
+        )
+    candidate_service.record_contact(
+        session,
+        actor,
+        order_id=order_id,
+        candidate_id=candidate_id,
+        outcome=body.outcome,
+        note=body.note,
+    )
+    outcome = CONTACT_OUTCOME_DA[body.outcome.value].lower()
+    return _done(request, order_id, candidate_id, f"Kontakten er registreret: {outcome}.")
+
+
+@router.post("/jobordrer/{order_id}/kandidater/{candidate_id}/videreformidl")
+def refer(
+    request: Request,
+    order_id: uuid.UUID,
+    candidate_id: uuid.UUID,
+    session: SessionDep,
+    actor: CurrentActor,
+) -> Response:
+    """The owner refers the candidate to the employer."""
+    c = candidate_service.refer_candidate(
+        session, actor, order_id=order_id, candidate_id=candidate_id
+    )
+    return _done(request, order_id, candidate_id, f"{c.name} er videreformidlet til virksomheden.")
+
+
+@router.post("/jobordrer/{order_id}/kandidater/{candidate_id}/ansat")
+def hired(
+    request: Request,
+    order_id: uuid.UUID,
+    candidate_id: uuid.UUID,
+    session: SessionDep,
+    actor: CurrentActor,
+    form: PostedForm,
+) -> Response:
+    """The owner records that the employer hired the candidate."""
+    values = form_values(form)
+    try:
+        body = OutcomeIn.model_validate(
+            {"hired": True, "start_date": blank_to_none(values.get("start_date"))}
+        )
+    except ValidationError as exc:
+        message = first_error(exc)
+        if "start_date" not in str(exc) or "hire needs" in str(exc):
+            message = "Skriv en startdato."
+        return _refused_input(
+            request, order_id, candidate_id, "Ansættelsen er ikke registreret.", message
+        )
+    c = candidate_service.record_outcome(
+        session,
+        actor,
+        order_id=order_id,
+        candidate_id=candidate_id,
+        hired=True,
+        start_date=body.start_date,
+    )
+    order = order_service.read_order(session, actor, order_id=order_id)
+    text = f"{c.name} er registreret som ansat."
+    if order.status.value == "closed_filled":
+        text += " Alle stillinger er besat, og jobordren er lukket som besat."
+    return _done(request, order_id, candidate_id, text)
+
+
+@router.post("/jobordrer/{order_id}/kandidater/{candidate_id}/ikke-ansat")
+def not_hired(
+    request: Request,
+    order_id: uuid.UUID,
+    candidate_id: uuid.UUID,
+    session: SessionDep,
+    actor: CurrentActor,
+) -> Response:
+    """The owner records that the employer did not hire the candidate."""
+    c = candidate_service.record_outcome(
+        session, actor, order_id=order_id, candidate_id=candidate_id, hired=False
+    )
+    return _done(request, order_id, candidate_id, f"{c.name} er registreret som ikke ansat.")
+
+
+def _reason(values: dict[str, str]) -> ReasonIn:
+    return ReasonIn.model_validate({"reason": values.get("reason", "")})
+
+
+@router.post("/jobordrer/{order_id}/kandidater/{candidate_id}/tilbagefoer")
+def reverse(
+    request: Request,
+    order_id: uuid.UUID,
+    candidate_id: uuid.UUID,
+    session: SessionDep,
+    actor: CurrentActor,
+    form: PostedForm,
+) -> Response:
+    """Reverse a wrongly recorded outcome by a counter-event."""
+    try:
+        body = _reason(form_values(form))
+    except ValidationError as exc:
+        return _refused_input(
+            request, order_id, candidate_id, "Udfaldet er ikke tilbageført.", first_error(exc)
+        )
+    c = candidate_service.reverse_outcome(
+        session, actor, order_id=order_id, candidate_id=candidate_id, reason=body.reason
+    )
+    return _done(request, order_id, candidate_id, f"Udfaldet for {c.name} er tilbageført.")
+
+
+@router.post("/jobordrer/{order_id}/kandidater/{candidate_id}/arkiver")
+def archive(
+    request: Request,
+    order_id: uuid.UUID,
+    candidate_id: uuid.UUID,
+    session: SessionDep,
+    actor: CurrentActor,
+    form: PostedForm,
+) -> Response:
+    """Archive the candidate on this order (nothing is deleted)."""
+    try:
+        body = _reason(form_values(form))
+    except ValidationError as exc:
+        return _refused_input(
+            request, order_id, candidate_id, "Kandidaten er ikke arkiveret.", first_error(exc)
+        )
+    candidate_service.archive_candidate(
+        session, actor, order_id=order_id, candidate_id=candidate_id, reason=body.reason
+    )
+    return _done(request, order_id, candidate_id, "Kandidaten er arkiveret på jobordren.")

@@ -1,0 +1,40 @@
+"""A readable CV page; the matching service audits every read."""
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from starlette.responses import Response
+
+from services.matching import service as matching
+from services.web import queries
+from services.web.templating import render
+from shared.auth import CurrentActor, SessionDep
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/cv/{cv_id}")
+def cv_page(
+    request: Request,
+    cv_id: uuid.UUID,
+    session: SessionDep,
+    actor: CurrentActor,
+    jobordre: Annotated[uuid.UUID | None, Query()] = None,
+) -> Response:
+    """The whole CV as the user may see it (a-kasser: their own members only)."""
+    cv = matching.get_cv(session, actor, cv_id)
+    names = queries.organisation_names(session)
+    akasse = None
+    if cv.case_facts and cv.case_facts.akasse_organisation_id:
+        akasse = names.get(cv.case_facts.akasse_organisation_id)
+    return render(
+        request,
+        "cv.html",
+        actor,
+        session=session,
+        nav_active="search",
+        cv=cv,
+        akasse=akasse,
+        back_order=jobordre,
+    )
