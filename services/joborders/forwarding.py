@@ -18,7 +18,12 @@ from services.joborders.models import (
     OwnerChangeKind,
 )
 from services.joborders.ownership import record_owner_change
-from services.joborders.store import claim_version, get_order, get_order_for_update
+from services.joborders.store import (
+    check_version,
+    claim_version,
+    get_order,
+    get_order_for_update,
+)
 from shared import audit
 from shared.actor import Actor
 from shared.db import utcnow
@@ -140,6 +145,8 @@ def take_forwarded_order(
     """A jobcentre mediator takes ownership of a forwarded order; the jobcentre coordinates."""
     order = get_order_for_update(session, order_id)
     access.require_visible(session, actor, order, action="order.take_forwarded")
+    # A caller who edited an old copy hears that first, whatever has changed since.
+    check_version(order, expected_version)
     if not access.can_take_forwarded(actor, order):
         raise Forbidden(
             "Only a mediator of the jobcentre the order was forwarded to takes it",

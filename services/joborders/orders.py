@@ -25,6 +25,7 @@ from services.joborders.schemas import (
     OrderUpdate,
 )
 from services.joborders.store import (
+    check_version,
     claim_version,
     get_order,
     get_order_for_update,
@@ -260,6 +261,8 @@ def update_order(
     """Change what the employer wants; the coordinating organisation edits."""
     order = get_order_for_update(session, order_id)
     access.require_visible(session, actor, order, action="order.update")
+    # A caller who edited an old copy hears that first, whatever has changed since.
+    check_version(order, expected_version)
     if not access.can_edit_details(actor, order):
         raise Forbidden(
             "Only the coordinating organisation edits the order",
@@ -299,6 +302,8 @@ def change_employer_contact(
     """The mediation owner is the only contact into the employer, so only they change it."""
     order = get_order_for_update(session, order_id)
     access.require_visible(session, actor, order, action="order.employer_contact")
+    # A caller who edited an old copy hears that first, whatever has changed since.
+    check_version(order, expected_version)
     access.require_owner(
         actor, order, action="order.employer_contact", what="change the employer contact"
     )
@@ -341,6 +346,8 @@ def change_status(
     """The owner inactivates, re-opens or closes the order, along the transition table."""
     order = get_order_for_update(session, order_id)
     access.require_visible(session, actor, order, action="order.status")
+    # A caller who edited an old copy hears that first, whatever has changed since.
+    check_version(order, expected_version)
     access.require_owner(actor, order, action="order.status", what="change the order's status")
     if status not in TRANSITIONS[order.status]:
         allowed = ", ".join(sorted(s.value for s in TRANSITIONS[order.status])) or "none"

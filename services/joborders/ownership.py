@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from services.joborders import access, events
 from services.joborders.models import EventType, JobOrder, OwnerChange, OwnerChangeKind
-from services.joborders.store import claim_version, get_order_for_update
+from services.joborders.store import check_version, claim_version, get_order_for_update
 from shared import audit
 from shared.actor import Actor
 from shared.errors import Forbidden, ValidationFailed
@@ -83,6 +83,8 @@ def change_owner(
     """Hand the order over (owner) or take it over (administrator of the coordinator)."""
     order = get_order_for_update(session, order_id)
     access.require_visible(session, actor, order, action="order.change_owner")
+    # A caller who edited an old copy hears that first, whatever has changed since.
+    check_version(order, expected_version)
     if access.is_owner(actor, order):
         kind = OwnerChangeKind.HAND_OVER
     elif access.can_take_over(actor, order):

@@ -21,13 +21,14 @@ def get_order(session: Session, order_id: uuid.UUID) -> JobOrder:
 
 def get_order_for_update(session: Session, order_id: uuid.UUID) -> JobOrder:
     """The order, row-locked until commit so writers on one order take turns."""
-    stmt = (
-        select(JobOrder)
-        .where(JobOrder.id == order_id)
-        .with_for_update(of=JobOrder)
-        .execution_options(populate_existing=True)
+    # Lock the bare row first: with the eager joins to the owner in the same statement,
+    # PostgreSQL would re-check a concurrently changed owner against the old join and drop it.
+    locked = session.scalar(select(JobOrder.id).where(JobOrder.id == order_id).with_for_update())
+    if locked is None:
+        raise NotFound("No such job order")
+    order = session.scalar(
+        select(JobOrder).where(JobOrder.id == order_id).execution_options(populate_existing=True)
     )
-    order = session.scalar(stmt)
     if order is None:
         raise NotFound("No such job order")
     return order
