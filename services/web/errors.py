@@ -33,6 +33,31 @@ EXPLANATIONS_DA = {
 # Refusals by the service action that raised them, in the words of the cooperation agreement.
 ACTION_MESSAGES_DA: dict[str, str] = {
     "auth.csrf": "Formularen er udløbet. Genindlæs siden og prøv igen.",
+    "order.read": "Jobordren tilhører organisationer, du ikke arbejder sammen med om den.",
+    "order.candidates": "Jobordren tilhører organisationer, du ikke arbejder sammen med om den.",
+    "order.create": "Kun jobcentre og a-kasser kan oprette jobordrer.",
+    "order.update": "Kun tovholderen kan rette jobordren.",
+    "order.employer_contact": "Kun den formidlingsansvarlige kan ændre virksomhedens "
+    "kontaktoplysninger – den formidlingsansvarlige er den eneste indgang til virksomheden.",
+    "order.status": "Kun den formidlingsansvarlige kan ændre jobordrens status.",
+    "order.change_owner": "Kun den formidlingsansvarlige kan overdrage jobordren, og kun en "
+    "administrator hos tovholderen kan overtage den.",
+    "order.forward": "Kun den a-kasse, der har jobordren, kan videreformidle den via JobAG.",
+    "order.take_forwarded": "Kun en formidler i det jobcenter, jobordren er videreformidlet til, "
+    "kan tage ejerskab.",
+    "order.share": "Kun jobcentret, der er tovholder, kan dele jobordren med a-kasser.",
+    "candidate.add": "Du kan ikke foreslå denne kandidat: kun organisationer, der arbejder på "
+    "jobordren, foreslår kandidater, og en a-kasse foreslår kun sine egne medlemmer.",
+    "candidate.contact": "Kandidaten kontaktes først af den organisation, der fandt kandidaten; "
+    "jobcentret som tovholder og den formidlingsansvarlige kan også kontakte.",
+    "candidate.refer": "Kun den formidlingsansvarlige videreformidler kandidater til virksomheden.",
+    "candidate.outcome": "Kun den formidlingsansvarlige registrerer, om kandidaten blev ansat.",
+    "candidate.reverse": "Kun den formidlingsansvarlige kan tilbageføre et udfald.",
+    "candidate.archive": "Kun den formidlingsansvarlige eller den organisation, der foreslog "
+    "kandidaten, kan arkivere den.",
+    "cv.read": "Du kan ikke se dette CV. En a-kasse ser kun sine egne medlemmers CV'er.",
+    "cv.search": "Du har ikke adgang til at søge i CV-banken.",
+    "notification.list": "Kun personer, der er logget ind, har notifikationer.",
 }
 
 

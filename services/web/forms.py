@@ -62,6 +62,15 @@ def danish_message(error_type: str, ctx: dict[str, Any] | None, msg: str = "") -
         return template
 
 
+# A format error on these fields says what the right format is.
+_FORMAT_DA = {
+    "employer_cvr": "Et CVR-nummer har 8 cifre.",
+    "workplace_postal_code": "Et postnummer har 4 cifre.",
+    "postal_code": "Et postnummer har 4 cifre.",
+    "contact_email": "Skriv en gyldig e-mailadresse, fx navn@firma.dk.",
+}
+
+
 def field_errors(exc: ValidationError, prefix: str = "") -> dict[str, str]:
     """Map each invalid field (dotted path without `prefix`) to a Danish message."""
     errors: dict[str, str] = {}
@@ -73,9 +82,11 @@ def field_errors(exc: ValidationError, prefix: str = "") -> dict[str, str]:
         if prefix and name.startswith(prefix + "."):
             name = name[len(prefix) + 1 :]
         name = name or "__all__"
-        errors.setdefault(
-            name, danish_message(err.get("type", ""), err.get("ctx"), str(err.get("msg", "")))
-        )
+        kind = err.get("type", "")
+        if kind == "string_pattern_mismatch" and name in _FORMAT_DA:
+            errors.setdefault(name, _FORMAT_DA[name])
+            continue
+        errors.setdefault(name, danish_message(kind, err.get("ctx"), str(err.get("msg", ""))))
     return errors
 
 

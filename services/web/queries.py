@@ -49,7 +49,7 @@ def candidate_counts(
 
 def organisation_names(session: Session) -> dict[uuid.UUID, str]:
     """Every organisation's name by id (a few dozen rows)."""
-    rows = session.execute(select(Organisation.id, Organisation.name)).tuples()
+    rows = session.execute(select(Organisation.id, Organisation.name))
     return {org_id: name for org_id, name in rows}
 
 
