@@ -1,8 +1,65 @@
-"""Demo data for this service."""
+"""Demo data for this service: 5,000 CVs across Norddjurs and Aarhus, indexed."""
 
+import json
+import random
+
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from services.matching import service
+from services.matching.demo_cvs import generate, unemployed_since
+from services.matching.models import Cv
+from shared.actor import Actor
+from shared.models import Organisation, OrgKind
 
-def load(session: Session, *, seed: int = 7, **_: int) -> dict[str, int]:
-    """Nothing yet."""
-    return {}
+# The CV source of the demo is the jobcentre's system, as in production.
+CV_SOURCE_ORGANISATION = "Jobcenter Norddjurs"
+
+
+def _source_actor(session: Session) -> Actor:
+    org = session.scalar(select(Organisation).where(Organisation.name == CV_SOURCE_ORGANISATION))
+    if org is None or org.kind is not OrgKind.JOBCENTRE:
+        raise RuntimeError(f"demo organisation {CV_SOURCE_ORGANISATION!r} is missing")
+    return Actor(
+        kind="system",
+        id=None,
+        name="demo CV source",
+        organisation_id=org.id,
+        organisation_name=org.name,
+        organisation_kind=org.kind,
+    )
+
+
+def load(session: Session, *, cvs: int = 5000, seed: int = 7, **_: int) -> dict[str, int]:
+    """Upsert the demo CVs (idempotent: unchanged CVs are neither written nor re-embedded)."""
+    actor = _source_actor(session)
+    akasser = {
+        o.name: str(o.id)
+        for o in session.scalars(select(Organisation).where(Organisation.kind == OrgKind.AKASSE))
+    }
+    facts_rng = random.Random(seed * 7919)
+
+    def lines() -> list[bytes]:
+        out = []
+        for demo in generate(cvs, seed):
+            since = unemployed_since(facts_rng)
+            data = {
+                **demo.data,
+                "case_facts": {
+                    "akasse_organisation_id": akasser.get(demo.akasse) if demo.akasse else None,
+                    "unemployed_since": since.isoformat(),
+                },
+            }
+            out.append(json.dumps(data, ensure_ascii=False).encode())
+        return out
+
+    result = service.bulk_upsert(session, actor, lines=lines())
+    if result.failed:
+        raise RuntimeError(f"demo CVs failed to load: {result.errors[:3]}")
+    total = session.scalar(select(func.count()).select_from(Cv)) or 0
+    return {
+        "cvs": total,
+        "cvs created": result.created,
+        "cvs updated": result.updated,
+        "cvs unchanged": result.unchanged,
+    }

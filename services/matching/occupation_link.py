@@ -2,6 +2,7 @@
 
 import logging
 from collections.abc import Sequence
+from functools import lru_cache
 
 log = logging.getLogger(__name__)
 
@@ -18,17 +19,31 @@ def isco_of(uri: str) -> str | None:
     return occ.isco_group if occ and occ.isco_group else None
 
 
+@lru_cache(maxsize=1)
+def _exact_labels() -> dict[str, tuple[str, str]]:
+    """Danish labels that name exactly one occupation, by their cleaned form."""
+    from services.matching.occupations.normalize import clean_title, occupations
+
+    owners: dict[str, set[tuple[str, str]]] = {}
+    for occ in occupations():
+        for label in occ.labels:
+            owners.setdefault(clean_title(label), set()).add((occ.uri, occ.isco_group))
+    return {label: next(iter(o)) for label, o in owners.items() if len(o) == 1}
+
+
 def link_titles(titles: Sequence[str]) -> list[tuple[str, str] | None]:
     """Each title's top occupation (uri, ISCO unit group), or None when nothing fits well."""
     if not titles:
         return []
-    from services.matching.occupations.normalize import get_normalizer
+    from services.matching.occupations.normalize import clean_title, get_normalizer
 
-    results = get_normalizer().normalize_batch(list(titles), k=1)
-    out: list[tuple[str, str] | None] = []
-    for matches in results:
-        if matches and matches[0].score >= MIN_NORMALIZE_SCORE:
-            out.append((matches[0].uri, matches[0].isco_group))
-        else:
-            out.append(None)
+    exact = _exact_labels()
+    out: list[tuple[str, str] | None] = [exact.get(clean_title(t)) for t in titles]
+    # Titles that are an unambiguous ESCO label need no model; the rest go through it.
+    rest = [i for i, hit in enumerate(out) if hit is None]
+    if rest:
+        results = get_normalizer().normalize_batch([titles[i] for i in rest], k=1)
+        for i, matches in zip(rest, results, strict=True):
+            if matches and matches[0].score >= MIN_NORMALIZE_SCORE:
+                out[i] = (matches[0].uri, matches[0].isco_group)
     return out

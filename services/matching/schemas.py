@@ -68,6 +68,7 @@ class DesiredJob(StrictModel):
 
 class Experience(StrictModel):
     title: Text200
+    occupation_uri: str | None = Field(default=None, max_length=200)
     employer: str = Field(default="", max_length=200)
     start: date | None = None
     end: date | None = None

@@ -163,7 +163,7 @@ def _titles(content: CvContent) -> list[tuple[str, str | None, str]]:
     out: list[tuple[str, str | None, str]] = [
         (j.title, j.occupation_uri, "desired_jobs") for j in content.desired_jobs
     ]
-    out += [(e.title, None, "experience") for e in content.experience]
+    out += [(e.title, e.occupation_uri, "experience") for e in content.experience]
     return out
 
 

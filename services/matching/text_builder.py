@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from services.matching.schemas import CvContent, OrderQuery
 
 # Bump whenever the output of any function here changes: stored hashes then re-embed.
-BUILDER_VERSION = "2026-11-22.1"
+BUILDER_VERSION = "2026-11-22.2"
 
 # Keeps the embedded profile short: MiniLM costs grow with tokens, and titles plus the
 # first competences carry most of the matching signal (docs/matching.md).
-MAX_EMBED_COMPETENCES = 6
-MAX_EMBED_TITLES = 6
+MAX_EMBED_COMPETENCES = 3
+MAX_EMBED_TITLES = 4
 MAX_FIELD_CHARS = 4000
 
 
