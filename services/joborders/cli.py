@@ -1,7 +1,47 @@
 """Job-order commands for the `jobbro` CLI."""
 
 import typer
+from rich.console import Console
+
+console = Console()
+orders_app = typer.Typer(help="Job orders: reminders and notifications.", no_args_is_help=True)
+
+
+@orders_app.command("remind-overdue")
+def remind_overdue() -> None:
+    """Remind owners of orders past their processing deadline (what the beat schedule runs)."""
+    from services.joborders.tasks import remind_overdue as task
+
+    sent = task.apply().get()
+    console.print(f"Sent {sent} new overdue reminder(s)")
+
+
+@orders_app.command("overdue")
+def list_overdue() -> None:
+    """List orders past their processing deadline with no mediation action yet."""
+    from rich.table import Table
+    from sqlalchemy import select
+
+    from services.joborders.models import JobOrder
+    from services.joborders.orders import overdue_condition, today
+    from shared import db
+
+    table = Table(title="Jobordrer over behandlingstiden")
+    for col in ("order", "employer", "title", "deadline", "owner"):
+        table.add_column(col)
+    with db.unit_of_work() as session:
+        stmt = select(JobOrder).where(overdue_condition(today()))
+        for order in session.scalars(stmt.order_by(JobOrder.processing_deadline)).unique():
+            table.add_row(
+                str(order.id)[:8],
+                order.employer_name,
+                order.title,
+                order.processing_deadline.isoformat(),
+                order.owner.email,
+            )
+    console.print(table)
 
 
 def register(app: typer.Typer) -> None:
     """Add this service's commands to the main CLI."""
+    app.add_typer(orders_app, name="orders")
