@@ -1,10 +1,11 @@
 """Jinja2 environment shared by every page of the UI."""
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
@@ -37,10 +38,22 @@ MONTHS_DA = [
 ]
 
 
+COPENHAGEN = ZoneInfo("Europe/Copenhagen")
+
+
+def local(value: datetime) -> datetime:
+    """A stored time (UTC; SQLite drops the zone) in Danish local time."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(COPENHAGEN)
+
+
 def dato(value: date | datetime | None) -> str:
     """A date the Danish way: 5. mar. 2026."""
     if value is None:
         return "–"
+    if isinstance(value, datetime):
+        value = local(value)
     return f"{value.day}. {MONTHS_DA[value.month - 1]} {value.year}"
 
 
@@ -48,6 +61,7 @@ def tidspunkt(value: datetime | None) -> str:
     """A date and time the Danish way: 5. mar. 2026 kl. 14.05."""
     if value is None:
         return "–"
+    value = local(value)
     return f"{dato(value)} kl. {value.hour:02d}.{value.minute:02d}"
 
 

@@ -18,6 +18,15 @@ REPO = Path(__file__).resolve().parents[2]
 # Few CVs so the demo load (which embeds them) takes seconds, not minutes.
 DEMO_CVS = int(os.environ.get("JOBBRO_BROWSER_DEMO_CVS", "300"))
 CHROMIUM = os.environ.get("JOBBRO_CHROMIUM", "/usr/bin/chromium")
+# Point the tests at an already running Jobbro instead (handy while writing tests).
+EXTERNAL_URL = os.environ.get("JOBBRO_BROWSER_URL", "")
+# ESCO label embeddings take minutes to build on a busy machine; keep them between runs.
+LABEL_CACHE = (
+    Path(os.environ.get("XDG_CACHE_HOME", str(Path.home() / ".cache")))
+    / "jobbro-tests"
+    / "occupations"
+)
+CV_SOURCE_KEY = "jb_demond_norddjurs-cv-source-demo-key"
 
 
 def _free_port() -> int:
@@ -46,8 +55,15 @@ def live_server() -> Iterator[str]:
     """Migrate, load demo data and serve Jobbro on a free local port; yields its URL."""
     if not Path(CHROMIUM).exists():
         pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    if EXTERNAL_URL:
+        seed_cvs(EXTERNAL_URL)
+        yield EXTERNAL_URL
+        return
     data_dir = Path(tempfile.mkdtemp(prefix="jobbro-browser-"))
     env = _server_env(data_dir)
+    cache = data_dir / "cache" / "occupations"
+    if LABEL_CACHE.is_dir():
+        shutil.copytree(LABEL_CACHE, cache, dirs_exist_ok=True)
     cli = [sys.executable, "-c", "from services.cli import app; app()"]
     subprocess.run(
         [*cli, "demo", "load", "--cvs", str(DEMO_CVS)],
@@ -55,8 +71,10 @@ def live_server() -> Iterator[str]:
         env=env,
         check=True,
         capture_output=True,
-        timeout=600,
+        timeout=900,
     )
+    if cache.is_dir():
+        shutil.copytree(cache, LABEL_CACHE, dirs_exist_ok=True)
     port = _free_port()
     log = (data_dir / "server.log").open("wb")
     proc = subprocess.Popen(
@@ -92,6 +110,7 @@ def live_server() -> Iterator[str]:
             if time.monotonic() > deadline:
                 raise RuntimeError("server did not answer /healthz within 60 s")
             time.sleep(0.2)
+        seed_cvs(url)
         yield url
     finally:
         proc.terminate()
@@ -102,6 +121,91 @@ def live_server() -> Iterator[str]:
             proc.wait()
         log.close()
         shutil.rmtree(data_dir, ignore_errors=True)
+
+
+# A few known people, so the journeys do not depend on what the random demo CVs contain.
+# External ids are fixed: seeding twice replaces them.
+SEED_CVS: list[dict[str, Any]] = [
+    {
+        "external_id": "web-test-ali",
+        "akasse": "3F A-kasse",
+        "name": "Ali Hassan",
+        "headline": "Truckfører og lagermedarbejder",
+        "competences": ["lagerarbejde", "truckkørsel", "pluk og pak", "varemodtagelse"],
+        "certificates": ["Truckcertifikat B"],
+        "postal_code": "8500",
+    },
+    {
+        "external_id": "web-test-bente",
+        "akasse": "3F A-kasse",
+        "name": "Bente Møller",
+        "headline": "Lagermedarbejder",
+        "competences": ["lagerarbejde", "varemodtagelse", "truckkørsel", "pluk og pak"],
+        "certificates": ["Truckcertifikat B"],
+        "postal_code": "8400",
+    },
+    {
+        "external_id": "web-test-carsten",
+        "akasse": "HK A-kasse",
+        "name": "Carsten Dahlgaard",
+        "headline": "Kontorassistent og lagerkoordinator",
+        "competences": ["lagerstyring", "kundeservice", "Excel", "varemodtagelse"],
+        "certificates": [],
+        "postal_code": "8500",
+    },
+]
+
+
+def seed_cvs(url: str) -> dict[str, str]:
+    """Upsert the journeys' CVs through the CV-source API; returns name -> CV id."""
+    orgs = _organisation_ids(url)
+    ids: dict[str, str] = {}
+    for cv in SEED_CVS:
+        body = {
+            "name": cv["name"],
+            "headline": cv["headline"],
+            "summary": f"{cv['headline']} med flere års erfaring.",
+            "desired_jobs": [{"title": cv["headline"].split(" og ")[0]}],
+            "professional_competences": cv["competences"],
+            "experience": [
+                {
+                    "title": cv["headline"],
+                    "employer": "Djurs Logistik A/S",
+                    "start": "2018-03-01",
+                    "end": "2025-06-30",
+                    "tasks": ", ".join(cv["competences"]),
+                }
+            ],
+            "certificates": cv["certificates"],
+            "driving_licences": ["B"],
+            "languages": [{"language": "dansk", "level": "native"}],
+            "weekly_hours": 37,
+            "postal_code": cv["postal_code"],
+            "max_commute_km": 50,
+            "case_facts": {
+                "akasse_organisation_id": orgs[cv["akasse"]],
+                "unemployed_since": "2025-08-01",
+            },
+        }
+        r = httpx.put(
+            f"{url}/api/matching/cvs/by-external-id/{cv['external_id']}",
+            json=body,
+            headers={"Authorization": f"Bearer {CV_SOURCE_KEY}"},
+            timeout=900,
+        )
+        r.raise_for_status()
+        ids[cv["name"]] = r.json()["id"]
+    return ids
+
+
+def _organisation_ids(url: str) -> dict[str, str]:
+    r = httpx.get(
+        f"{url}/api/organisations",
+        headers={"Authorization": f"Bearer {CV_SOURCE_KEY}"},
+        timeout=30,
+    )
+    r.raise_for_status()
+    return {o["name"]: o["id"] for o in r.json()}
 
 
 @pytest.fixture(scope="session")

@@ -18,6 +18,7 @@ from services.matching.schemas import RankedPage, SearchFilters
 from services.web.common import (
     PAGE_SIZE,
     PostedForm,
+    WebSession,
     first_error,
     flash,
     form_values,
@@ -28,7 +29,7 @@ from services.web.common import (
 from services.web.forms import blank_to_none, field_errors, lines
 from services.web.labels import CONTACT_OUTCOME_DA
 from services.web.templating import render
-from shared.auth import CurrentActor, SessionDep
+from shared.auth import CurrentActor
 
 router = APIRouter(include_in_schema=False)
 
@@ -93,7 +94,7 @@ def _results(page: RankedPage, on_order: set[uuid.UUID]) -> list[dict[str, Any]]
 def find_for_order(
     request: Request,
     order_id: uuid.UUID,
-    session: SessionDep,
+    session: WebSession,
     actor: CurrentActor,
     side: Annotated[str, Query()] = "1",
     ufravigelige: Annotated[str, Query()] = "",
@@ -141,7 +142,7 @@ def find_for_order(
 @router.get("/kandidater")
 def free_text_search(
     request: Request,
-    session: SessionDep,
+    session: WebSession,
     actor: CurrentActor,
     q: Annotated[str, Query(max_length=2000)] = "",
     postnummer: Annotated[str, Query(max_length=10)] = "",
@@ -192,7 +193,7 @@ def free_text_search(
 def add_candidate(
     request: Request,
     order_id: uuid.UUID,
-    session: SessionDep,
+    session: WebSession,
     actor: CurrentActor,
     form: PostedForm,
 ) -> Response:
@@ -231,7 +232,7 @@ def record_contact(
     request: Request,
     order_id: uuid.UUID,
     candidate_id: uuid.UUID,
-    session: SessionDep,
+    session: WebSession,
     actor: CurrentActor,
     form: PostedForm,
 ) -> Response:
@@ -262,7 +263,7 @@ def refer(
     request: Request,
     order_id: uuid.UUID,
     candidate_id: uuid.UUID,
-    session: SessionDep,
+    session: WebSession,
     actor: CurrentActor,
 ) -> Response:
     """The owner refers the candidate to the employer."""
@@ -277,7 +278,7 @@ def hired(
     request: Request,
     order_id: uuid.UUID,
     candidate_id: uuid.UUID,
-    session: SessionDep,
+    session: WebSession,
     actor: CurrentActor,
     form: PostedForm,
 ) -> Response:
@@ -314,7 +315,7 @@ def not_hired(
     request: Request,
     order_id: uuid.UUID,
     candidate_id: uuid.UUID,
-    session: SessionDep,
+    session: WebSession,
     actor: CurrentActor,
 ) -> Response:
     """The owner records that the employer did not hire the candidate."""
@@ -333,7 +334,7 @@ def reverse(
     request: Request,
     order_id: uuid.UUID,
     candidate_id: uuid.UUID,
-    session: SessionDep,
+    session: WebSession,
     actor: CurrentActor,
     form: PostedForm,
 ) -> Response:
@@ -355,7 +356,7 @@ def archive(
     request: Request,
     order_id: uuid.UUID,
     candidate_id: uuid.UUID,
-    session: SessionDep,
+    session: WebSession,
     actor: CurrentActor,
     form: PostedForm,
 ) -> Response:

@@ -8,8 +8,9 @@ from starlette.responses import Response
 
 from services.matching import service as matching
 from services.web import queries
+from services.web.common import WebSession
 from services.web.templating import render
-from shared.auth import CurrentActor, SessionDep
+from shared.auth import CurrentActor
 
 router = APIRouter(include_in_schema=False)
 
@@ -18,7 +19,7 @@ router = APIRouter(include_in_schema=False)
 def cv_page(
     request: Request,
     cv_id: uuid.UUID,
-    session: SessionDep,
+    session: WebSession,
     actor: CurrentActor,
     jobordre: Annotated[uuid.UUID | None, Query()] = None,
 ) -> Response:

@@ -10,8 +10,9 @@ from starlette.responses import Response
 from services.joborders import indicators as indicator_service
 from services.joborders.orders import today
 from services.web.charts import Series, bar_chart
+from services.web.common import WebSession
 from services.web.templating import MONTHS_DA, render
-from shared.auth import CurrentActor, SessionDep
+from shared.auth import CurrentActor
 
 router = APIRouter(include_in_schema=False)
 
@@ -49,7 +50,7 @@ def periods(kind: str, count: int, on: date) -> list[tuple[str, date, date]]:
 @router.get("/noegletal")
 def indicators_page(
     request: Request,
-    session: SessionDep,
+    session: WebSession,
     actor: CurrentActor,
     periode: Annotated[str, Query()] = "maaned",
 ) -> Response:

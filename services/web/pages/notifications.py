@@ -8,10 +8,10 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from services.joborders import notifications as notification_service
-from services.web.common import flash, page_count, page_number, redirect
+from services.web.common import WebSession, flash, page_count, page_number, redirect
 from services.web.templating import render, set_notification_counter
 from shared.actor import Actor
-from shared.auth import CurrentActor, SessionDep
+from shared.auth import CurrentActor
 
 router = APIRouter(include_in_schema=False)
 
@@ -33,7 +33,7 @@ set_notification_counter(unread_count)
 @router.get("/notifikationer")
 def notifications_page(
     request: Request,
-    session: SessionDep,
+    session: WebSession,
     actor: CurrentActor,
     side: Annotated[str, Query()] = "1",
     ulaeste: Annotated[str, Query()] = "",
@@ -61,7 +61,7 @@ def notifications_page(
 
 @router.post("/notifikationer/{notification_id}/aabn")
 def open_notification(
-    request: Request, notification_id: uuid.UUID, session: SessionDep, actor: CurrentActor
+    request: Request, notification_id: uuid.UUID, session: WebSession, actor: CurrentActor
 ) -> Response:
     """Mark it read and go to its order."""
     note = notification_service.mark_read(session, actor, notification_id=notification_id)
@@ -69,7 +69,7 @@ def open_notification(
 
 
 @router.post("/notifikationer/laest")
-def mark_all_read(request: Request, session: SessionDep, actor: CurrentActor) -> Response:
+def mark_all_read(request: Request, session: WebSession, actor: CurrentActor) -> Response:
     """Mark every notification read."""
     n = notification_service.mark_all_read(session, actor)
     flash(request, f"{n} notifikationer er markeret som læst." if n else "Intet ulæst.")

@@ -29,6 +29,7 @@ from services.web import queries
 from services.web.common import (
     PAGE_SIZE,
     PostedForm,
+    WebSession,
     first_error,
     flash,
     form_values,
@@ -39,7 +40,7 @@ from services.web.common import (
 from services.web.forms import app_error_fields, blank_to_none, field_errors, lines
 from services.web.labels import CHANNEL_DA, CONTACT_OUTCOME_DA, STATUS_DA
 from services.web.templating import dato, render
-from shared.auth import CurrentActor, SessionDep
+from shared.auth import CurrentActor
 from shared.errors import ValidationFailed
 from shared.models import OrgKind
 from shared.settings import get_joborder_settings
@@ -57,7 +58,7 @@ DETAIL_FIELDS = tuple(f for f in OrderUpdate.model_fields if f != "version")
 @router.get("/jobordrer")
 def my_orders(
     request: Request,
-    session: SessionDep,
+    session: WebSession,
     actor: CurrentActor,
     status: Annotated[str, Query()] = "",
     overskredet: Annotated[str, Query()] = "",
@@ -166,7 +167,7 @@ def _channel_options() -> list[tuple[str, str]]:
 
 def _form_page(
     request: Request,
-    session: SessionDep,
+    session: WebSession,
     actor: CurrentActor,
     *,
     values: dict[str, Any],
@@ -211,7 +212,7 @@ def _missing_required(values: dict[str, str]) -> dict[str, str]:
 
 
 @router.get("/jobordrer/ny")
-def new_order_form(request: Request, session: SessionDep, actor: CurrentActor) -> Response:
+def new_order_form(request: Request, session: WebSession, actor: CurrentActor) -> Response:
     """An empty order form."""
     return _form_page(
         request, session, actor, values={"positions": "1", "channel": "phone"}, errors={}
@@ -220,7 +221,7 @@ def new_order_form(request: Request, session: SessionDep, actor: CurrentActor) -
 
 @router.post("/jobordrer/ny")
 def create_order(
-    request: Request, session: SessionDep, actor: CurrentActor, form: PostedForm
+    request: Request, session: WebSession, actor: CurrentActor, form: PostedForm
 ) -> Response:
     """Create the order, or show the form again with the user's input and Danish messages."""
     values = form_values(form)
@@ -265,7 +266,7 @@ def _order_values(order: Any) -> dict[str, Any]:
 
 @router.get("/jobordrer/{order_id}/rediger")
 def edit_order_form(
-    request: Request, order_id: uuid.UUID, session: SessionDep, actor: CurrentActor
+    request: Request, order_id: uuid.UUID, session: WebSession, actor: CurrentActor
 ) -> Response:
     """The order form filled in with the order."""
     order = order_service.read_order(session, actor, order_id=order_id)
@@ -288,7 +289,7 @@ def edit_order_form(
 def edit_order(
     request: Request,
     order_id: uuid.UUID,
-    session: SessionDep,
+    session: WebSession,
     actor: CurrentActor,
     form: PostedForm,
 ) -> Response:
@@ -386,7 +387,7 @@ def _event_text(event: Any, names: dict[uuid.UUID, str], candidate_names: dict[A
 
 @router.get("/jobordrer/{order_id}")
 def order_page(
-    request: Request, order_id: uuid.UUID, session: SessionDep, actor: CurrentActor
+    request: Request, order_id: uuid.UUID, session: WebSession, actor: CurrentActor
 ) -> Response:
     """Facts, candidate pipeline with the allowed actions, and the mediation log."""
     order, candidates = candidate_service.list_candidates(session, actor, order_id=order_id)
@@ -449,7 +450,7 @@ def order_page(
     )
 
 
-def _shares(session: SessionDep, actor: CurrentActor, order_id: uuid.UUID) -> list[Any]:
+def _shares(session: WebSession, actor: CurrentActor, order_id: uuid.UUID) -> list[Any]:
     return forwarding.list_shares(session, actor, order_id=order_id)
 
 
@@ -462,7 +463,7 @@ def _version(values: dict[str, str]) -> int | None:
 def take_forwarded(
     request: Request,
     order_id: uuid.UUID,
-    session: SessionDep,
+    session: WebSession,
     actor: CurrentActor,
     form: PostedForm,
 ) -> Response:
@@ -483,7 +484,7 @@ def take_forwarded(
 def change_owner(
     request: Request,
     order_id: uuid.UUID,
-    session: SessionDep,
+    session: WebSession,
     actor: CurrentActor,
     form: PostedForm,
 ) -> Response:
@@ -516,7 +517,7 @@ def change_owner(
 def forward(
     request: Request,
     order_id: uuid.UUID,
-    session: SessionDep,
+    session: WebSession,
     actor: CurrentActor,
     form: PostedForm,
 ) -> Response:
@@ -543,7 +544,7 @@ def forward(
 def share(
     request: Request,
     order_id: uuid.UUID,
-    session: SessionDep,
+    session: WebSession,
     actor: CurrentActor,
     form: PostedForm,
 ) -> Response:
@@ -560,7 +561,7 @@ def share(
     forwarding.share_order(
         session, actor, order_id=order_id, organisation_ids=body.organisation_ids
     )
-    flash(request, "Jobordren er delt, så a-kassen kan foreslå sine medlemmer.")
+    flash(request, "Jobordren er delt, så a-kasserne kan foreslå deres medlemmer.")
     return redirect(f"/jobordrer/{order_id}")
 
 
@@ -568,7 +569,7 @@ def share(
 def change_status(
     request: Request,
     order_id: uuid.UUID,
-    session: SessionDep,
+    session: WebSession,
     actor: CurrentActor,
     form: PostedForm,
 ) -> Response:
