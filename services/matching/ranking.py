@@ -164,6 +164,9 @@ class BankSnapshot:
     skill_vec: TfidfVectorizer | None = None
     titles: sparse.csr_matrix | None = None
     skills: sparse.csr_matrix | None = None
+    # Features × rows: a query touches only the posting lists of its own n-grams.
+    titles_t: sparse.csr_matrix | None = None
+    skills_t: sparse.csr_matrix | None = None
     by_vector: tuple[np.ndarray, np.ndarray] = (np.zeros(0, np.int64), np.zeros(0, np.int64))
 
     def __len__(self) -> int:
@@ -241,6 +244,8 @@ def _build_rows(snapshot: BankSnapshot, rows: Sequence[Any], *, fit: bool) -> No
         new_s = snapshot.skill_vec.transform([f.skills for f in fields])
         snapshot.titles = sparse.vstack([snapshot.titles, new_t], format="csr")
         snapshot.skills = sparse.vstack([snapshot.skills, new_s], format="csr")
+    snapshot.titles_t = snapshot.titles.T.tocsr()
+    snapshot.skills_t = snapshot.skills.T.tocsr()
     order = np.argsort(snapshot.vector_ids, kind="stable")
     snapshot.by_vector = (snapshot.vector_ids[order], order)
 
@@ -333,6 +338,8 @@ class _Query:
     postal_code: str | None
     order: OrderQuery | None
     occupation: tuple[str, str] | None
+    # Requirement vectors, computed once per query for all explained CVs.
+    vectors: dict[str, Any] = field(default_factory=dict)
 
 
 def _order_occupation(order: OrderQuery) -> tuple[str, str] | None:
@@ -391,14 +398,14 @@ def _filter_mask(
 def _lexical(snap: BankSnapshot, query: _Query, rows: np.ndarray) -> np.ndarray:
     if snap.title_vec is None or snap.skill_vec is None:
         raise RuntimeError("snapshot has no lexical vocabulary")
-    if snap.titles is None or snap.skills is None:
+    if snap.titles_t is None or snap.skills_t is None:
         raise RuntimeError("snapshot has no lexical matrices")
     q_title = snap.title_vec.transform([query.fields.titles])
-    title_score = np.asarray((snap.titles[rows] @ q_title.T).todense()).ravel()
+    title_score = (q_title @ snap.titles_t).toarray().ravel()[rows]
     if not query.fields.skills:
         return title_score
     q_skill = snap.skill_vec.transform([query.fields.skills])
-    skill_score = np.asarray((snap.skills[rows] @ q_skill.T).todense()).ravel()
+    skill_score = (q_skill @ snap.skills_t).toarray().ravel()[rows]
     return TITLE_SHARE * title_score + (1 - TITLE_SHARE) * skill_score
 
 
@@ -504,8 +511,15 @@ def _rank(
     )
     total_w = (w_sem + w_lex + w_req) or 1.0
     score = (w_sem * semantic + w_lex * lexical + w_req * requirements) / total_w
+    score = np.round(score, 6)
+    want = min(offset + limit, len(rows))
+    if want == 0:
+        return RankedPage(total=len(rows), items=[])
+    # Only rows scoring at least the want-th best can reach the page; ties included.
+    kth = np.partition(score, len(score) - want)[len(score) - want]
+    top = np.flatnonzero(score >= kth)
     # Ties broken by vector id so equal scores always come back in the same order.
-    order = np.lexsort((snap.vector_ids[rows], -np.round(score, 6)))
+    order = top[np.lexsort((snap.vector_ids[rows[top]], -score[top]))]
     page = order[offset : offset + limit]
     items = _explain(
         session, snap, query, rows[page], score[page], semantic[page], lexical[page],
@@ -571,18 +585,28 @@ def _cv_items(cv: CvContent) -> list[tuple[str, str]]:
     return items
 
 
-def _best_match(
-    vec: TfidfVectorizer | None, requirement: str, items: list[tuple[str, str]]
-) -> tuple[str, str] | None:
-    """The CV item that contains the requirement, else the most similar one above a floor."""
-    for fld, text in items:
-        if contains_phrase(text, requirement):
-            return fld, text
-    if vec is None or not items:
-        return None
-    sims = (vec.transform([t for _, t in items]) @ vec.transform([requirement]).T).toarray()
-    best = int(np.argmax(sims[:, 0]))
-    return items[best] if sims[best, 0] >= REASON_MIN_SIMILARITY else None
+class _ItemMatcher:
+    """Finds, for requirements, the CV item that holds them; the CV's items are vectorised once."""
+
+    def __init__(
+        self, vec: TfidfVectorizer | None, items: list[tuple[str, str]], cache: dict[str, Any]
+    ) -> None:
+        self.vec, self.items, self.cache = vec, items, cache
+        self.matrix = vec.transform([t for _, t in items]) if vec is not None and items else None
+
+    def best(self, requirement: str) -> tuple[str, str] | None:
+        """The item that contains the requirement, else the most similar one above a floor."""
+        for fld, text in self.items:
+            if contains_phrase(text, requirement):
+                return fld, text
+        if self.vec is None or self.matrix is None:
+            return None
+        key = f"{id(self.vec)}:{requirement}"
+        if key not in self.cache:
+            self.cache[key] = self.vec.transform([requirement])
+        sims = (self.matrix @ self.cache[key].T).toarray()[:, 0]
+        best = int(np.argmax(sims))
+        return self.items[best] if sims[best] >= REASON_MIN_SIMILARITY else None
 
 
 def _explain(
@@ -665,7 +689,7 @@ def _reasons(
             )
     title_items = [("desired_jobs", j.title) for j in content.desired_jobs]
     title_items += [("experience", e.title) for e in content.experience]
-    hit = _best_match(snap.title_vec, query.fields.titles, title_items)
+    hit = _ItemMatcher(snap.title_vec, title_items, query.vectors).best(query.fields.titles)
     if hit:
         matched.append(
             Reason(kind="title", requirement=query.fields.titles, field=hit[0], text=hit[1])
@@ -673,9 +697,9 @@ def _reasons(
     order = query.order
     if order is None:
         return matched, missing
-    items = _cv_items(content)
+    items = _ItemMatcher(snap.skill_vec, _cv_items(content), query.vectors)
     for skill in order.skills:
-        found = _best_match(snap.skill_vec, skill, items)
+        found = items.best(skill)
         if found:
             matched.append(Reason(kind="skill", requirement=skill, field=found[0], text=found[1]))
         else:
