@@ -20,6 +20,7 @@ from shared.settings import get_matching_settings
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
+PUBLISH_EVERY = 4096
 
 
 def _meta(model: str, dimension: int) -> dict[str, object]:
@@ -46,23 +47,35 @@ def embed_cvs(session: Session, cv_ids: Sequence[uuid.UUID] | None = None) -> in
         return 0
     batch = max(get_matching_settings().embed_batch_size * 8, 64)
     store = get_index_store()
+    meta = _meta(embedder.model_name, embedder.dimension)
     done = 0
-    for start in range(0, len(cvs), batch):
-        chunk = cvs[start : start + batch]
-        texts = [cv_embedding_text(CvContent.model_validate(cv.document)) for cv in chunk]
-        vectors = _encode(texts)
-        ids = np.asarray([cv.vector_id for cv in chunk], dtype=np.int64)
+    pending: list[tuple[list[Cv], list[str], np.ndarray]] = []
+
+    def publish() -> None:
+        # One generation per PUBLISH_EVERY CVs: writing the index costs its whole size.
+        ids = np.concatenate([[cv.vector_id for cv in c] for c, _, _ in pending]).astype(np.int64)
         store.apply(
-            add=(ids, vectors),
-            meta=_meta(embedder.model_name, embedder.dimension),
+            add=(ids, np.concatenate([v for _, _, v in pending])),
+            meta=meta,
             dimension=embedder.dimension,
         )
         now = utcnow()
-        for cv, text in zip(chunk, texts, strict=True):
-            cv.indexed_hash = text_hash(text, embedder.model_name, BUILDER_VERSION)
-            cv.indexed_at = now
+        for chunk, texts, _ in pending:
+            for cv, text in zip(chunk, texts, strict=True):
+                cv.indexed_hash = text_hash(text, embedder.model_name, BUILDER_VERSION)
+                cv.indexed_at = now
         session.flush()
+        pending.clear()
+
+    for start in range(0, len(cvs), batch):
+        chunk = cvs[start : start + batch]
+        texts = [cv_embedding_text(CvContent.model_validate(cv.document)) for cv in chunk]
+        pending.append((chunk, texts, _encode(texts)))
         done += len(chunk)
+        if sum(len(c) for c, _, _ in pending) >= PUBLISH_EVERY:
+            publish()
+    if pending:
+        publish()
     return done
 
 
