@@ -1,0 +1,47 @@
+"""Demo CVs: varied, deterministic from the seed, indexed, and idempotent."""
+
+from collections import Counter
+
+import pytest
+from sqlalchemy import select
+
+from services import demo as identities
+from services.matching import demo
+from services.matching.demo_cvs import AARHUS, NORDDJURS, generate
+from services.matching.models import Cv, CvCaseFacts
+from services.matching.vector_index import get_index_store
+from shared import db
+
+
+def test_same_seed_same_cvs_other_seed_other_cvs() -> None:
+    first = [c.data for c in generate(40, 3)]
+    assert first == [c.data for c in generate(40, 3)]
+    assert first != [c.data for c in generate(40, 4)]
+
+
+def test_demo_cvs_are_varied_and_local() -> None:
+    cvs = list(generate(300, 7))
+    assert len({c.occupation.uri for c in cvs}) > 150
+    assert {c.data["postal_code"] for c in cvs} <= set(NORDDJURS) | set(AARHUS)
+    assert len({c.occupation.isco_group[0] for c in cvs}) >= 8
+    assert len(Counter(c.akasse for c in cvs)) >= 4
+
+
+@pytest.mark.usefixtures("database")
+def test_loading_twice_writes_and_embeds_nothing_new() -> None:
+    with db.unit_of_work() as s:
+        identities.load_identities(s)
+        first = demo.load(s, cvs=25, seed=5)
+    assert first["cvs created"] == 25
+    index = get_index_store().current()
+    assert index is not None
+    assert len(index) == 25
+    generation = get_index_store().current_generation()
+    with db.unit_of_work() as s:
+        again = demo.load(s, cvs=25, seed=5)
+    assert (again["cvs created"], again["cvs updated"], again["cvs unchanged"]) == (0, 0, 25)
+    assert get_index_store().current_generation() == generation
+    with db.unit_of_work() as s:
+        assert all(cv.indexed_hash == cv.text_hash for cv in s.scalars(select(Cv)))
+        members = s.scalars(select(CvCaseFacts.akasse_organisation_id)).all()
+        assert sum(m is not None for m in members) > 15
