@@ -65,6 +65,13 @@ def tidspunkt(value: datetime | None) -> str:
     return f"{dato(value)} kl. {value.hour:02d}.{value.minute:02d}"
 
 
+def tal(value: float | int | None) -> str:
+    """A number the Danish way, without a needless ',0': 37 or 37,5."""
+    if value is None:
+        return "–"
+    return f"{value:g}".replace(".", ",")
+
+
 def procent(value: float | None) -> str:
     """A share as a Danish percentage with one decimal (comma)."""
     if value is None:
@@ -84,7 +91,7 @@ def query(request: Request, **changes: Any) -> str:
 
 
 templates.env.globals.update(ROLE_DA=ROLE_DA, ORG_KIND_DA=ORG_KIND_DA, query=query, **LABELS)
-templates.env.filters.update(dato=dato, tidspunkt=tidspunkt, procent=procent)
+templates.env.filters.update(dato=dato, tidspunkt=tidspunkt, procent=procent, tal=tal)
 
 # The job-order service registers how the header counts unread notifications, so this
 # module does not import it (and the login page works before that service exists).

@@ -73,8 +73,6 @@ def live_server() -> Iterator[str]:
         capture_output=True,
         timeout=900,
     )
-    if cache.is_dir():
-        shutil.copytree(cache, LABEL_CACHE, dirs_exist_ok=True)
     port = _free_port()
     log = (data_dir / "server.log").open("wb")
     proc = subprocess.Popen(
@@ -120,6 +118,8 @@ def live_server() -> Iterator[str]:
             proc.kill()
             proc.wait()
         log.close()
+        if cache.is_dir():
+            shutil.copytree(cache, LABEL_CACHE, dirs_exist_ok=True)
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
@@ -131,6 +131,7 @@ SEED_CVS: list[dict[str, Any]] = [
         "akasse": "3F A-kasse",
         "name": "Ali Hassan",
         "headline": "Truckfører og lagermedarbejder",
+        "titles": ["gaffeltruckfører", "lagermedhjælper"],
         "competences": ["lagerarbejde", "truckkørsel", "pluk og pak", "varemodtagelse"],
         "certificates": ["Truckcertifikat B"],
         "postal_code": "8500",
@@ -140,6 +141,7 @@ SEED_CVS: list[dict[str, Any]] = [
         "akasse": "3F A-kasse",
         "name": "Bente Møller",
         "headline": "Lagermedarbejder",
+        "titles": ["lagermedhjælper", "gaffeltruckfører"],
         "competences": ["lagerarbejde", "varemodtagelse", "truckkørsel", "pluk og pak"],
         "certificates": ["Truckcertifikat B"],
         "postal_code": "8400",
@@ -149,6 +151,7 @@ SEED_CVS: list[dict[str, Any]] = [
         "akasse": "HK A-kasse",
         "name": "Carsten Dahlgaard",
         "headline": "Kontorassistent og lagerkoordinator",
+        "titles": ["kontorassistent", "lagerkoordinator"],
         "competences": ["lagerstyring", "kundeservice", "Excel", "varemodtagelse"],
         "certificates": [],
         "postal_code": "8500",
@@ -165,11 +168,13 @@ def seed_cvs(url: str) -> dict[str, str]:
             "name": cv["name"],
             "headline": cv["headline"],
             "summary": f"{cv['headline']} med flere års erfaring.",
-            "desired_jobs": [{"title": cv["headline"].split(" og ")[0]}],
+            # Exact Danish ESCO labels, so no title goes through the (slow to warm up)
+            # embedding normaliser.
+            "desired_jobs": [{"title": cv["titles"][0]}],
             "professional_competences": cv["competences"],
             "experience": [
                 {
-                    "title": cv["headline"],
+                    "title": cv["titles"][1],
                     "employer": "Djurs Logistik A/S",
                     "start": "2018-03-01",
                     "end": "2025-06-30",

@@ -17,7 +17,14 @@ def _unique(title: str) -> str:
     return f"{title} {uuid.uuid4().hex[:4].upper()}"
 
 
-def create_order(page: Page, title: str, *, skills: str, certificates: str = "") -> str:
+# ESCO occupations given on the order, so ranking needs no title normalisation.
+FORKLIFT_DRIVER = "http://data.europa.eu/esco/occupation/eeac6251-1974-42f5-91ed-513c6c883755"
+OFFICE_CLERK = "http://data.europa.eu/esco/occupation/044d78cc-f62f-4532-83a5-8e04f2889652"
+
+
+def create_order(
+    page: Page, title: str, *, occupation: str, skills: str, certificates: str = ""
+) -> str:
     """Fill in Opret jobordre and return the new order's path."""
     page.get_by_role("link", name="Opret jobordre").click()
     expect(page.get_by_role("heading", level=1, name="Opret jobordre")).to_be_visible()
@@ -27,6 +34,7 @@ def create_order(page: Page, title: str, *, skills: str, certificates: str = "")
     page.get_by_label("Kontaktperson", exact=True).fill("Karen Bjerg")
     page.get_by_label("Kontaktpersonens e-mail").fill("karen@djurslager.dk")
     page.get_by_label("Stillingsbetegnelse").fill(title)
+    page.get_by_label("ESCO-stilling (URI)").fill(occupation)
     page.get_by_label("Beskrivelse").fill("Lagerarbejde med truck i dagtimerne.")
     page.get_by_label("Faglige kompetencer").fill(skills)
     page.get_by_label("Certifikater og autorisationer").fill(certificates)
@@ -65,7 +73,11 @@ def test_jobcentre_takes_forwarded_order_finds_candidates_and_records_the_hire(
     # An a-kasse caseworker receives an order it cannot fill and forwards it via JobAG.
     log_in(page, "lars@3f.dk")
     order_path = create_order(
-        page, title, skills="truckkørsel\nlagerarbejde", certificates="Truckcertifikat B"
+        page,
+        title,
+        occupation=FORKLIFT_DRIVER,
+        skills="truckkørsel\nlagerarbejde",
+        certificates="Truckcertifikat B",
     )
     page.get_by_label("Videreformidl via JobAG til").select_option(label="Jobcenter Norddjurs")
     page.get_by_label("Begrundelse").last.fill("Ingen ledige medlemmer med truckcertifikat")
@@ -152,7 +164,9 @@ def test_akasse_proposes_a_member_on_a_shared_order_and_another_akasse_cannot_se
 ) -> None:
     title = _unique("Lagerkoordinator")
     log_in(page, "jonas@norddjurs.dk")
-    order_path = create_order(page, title, skills="lagerstyring\nvaremodtagelse\nkundeservice")
+    order_path = create_order(
+        page, title, occupation=OFFICE_CLERK, skills="lagerstyring\nvaremodtagelse\nkundeservice"
+    )
     for akasse in ("HK A-kasse", "3F A-kasse"):
         page.get_by_label(akasse).check()
     page.get_by_role("button", name="Del jobordre").click()
