@@ -4,7 +4,6 @@ import uuid
 from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.joborders import access, events, idempotency
@@ -130,6 +129,11 @@ def add_candidate(
     if earlier is not None:
         return _replayed(session, earlier)
     order = get_order_for_update(session, order_id)
+    # Re-checked under the order's row lock, so of two racing proposals the second sees the first.
+    if session.scalar(
+        select(Candidate.id).where(Candidate.order_id == order.id, Candidate.cv_id == data.cv_id)
+    ):
+        raise Conflict("This person is already on the order")
     candidate = Candidate(
         order_id=order.id,
         cv_id=cv.id,
@@ -143,12 +147,8 @@ def add_candidate(
         status=CandidateStatus.PROPOSED,
         contact_note=data.note,
     )
-    try:
-        with session.begin_nested():
-            session.add(candidate)
-            session.flush()
-    except IntegrityError as exc:
-        raise Conflict("This person is already on the order") from exc
+    session.add(candidate)
+    session.flush()
     events.log_event(
         session,
         order,

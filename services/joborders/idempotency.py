@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.joborders.models import IdempotencyKey
+from services.joborders.upsert import insert_if_absent
 from shared.actor import Actor
+from shared.db import utcnow
 from shared.errors import Conflict
 
 
@@ -68,15 +69,17 @@ def claim(
     earlier = lookup(session, actor, key=key, operation=operation, payload=payload)
     if earlier is not None:
         return Claim(None), earlier
-    row = IdempotencyKey(
-        organisation_id=actor.organisation_id, key=key, operation=operation, fingerprint=digest
-    )
-    try:
-        # A concurrent twin inserts the same key: the unique index makes us wait for it, then fail.
-        with session.begin_nested():
-            session.add(row)
-            session.flush()
-    except IntegrityError:
+    row_id = uuid.uuid4()
+    values = {
+        "id": row_id,
+        "organisation_id": actor.organisation_id,
+        "key": key,
+        "operation": operation,
+        "fingerprint": digest,
+        "created_at": utcnow(),
+    }
+    # A concurrent twin inserts the same key: the unique index makes us wait for it.
+    if not insert_if_absent(session, IdempotencyKey, values):
         existing = session.scalar(
             select(IdempotencyKey)
             .where(
@@ -86,6 +89,8 @@ def claim(
             .execution_options(populate_existing=True)
         )
         if existing is None:
-            raise
+            raise Conflict("A request with this Idempotency-Key is still being processed")
         return Claim(None), _check(existing, operation, digest)
+    row = session.get(IdempotencyKey, row_id)
+    assert row is not None
     return Claim(row), None

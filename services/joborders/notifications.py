@@ -6,10 +6,10 @@ import uuid
 from email.message import EmailMessage
 
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.joborders.models import JobOrder, Notification
+from services.joborders.upsert import insert_if_absent
 from shared.actor import Actor
 from shared.auth import require_user
 from shared.db import utcnow
@@ -37,19 +37,20 @@ def notify(
     )
     if existing is not None:
         return None
-    note = Notification(
-        user_id=user.id,
-        order_id=order.id if order is not None else None,
-        kind=kind,
-        dedupe_key=dedupe_key,
-        message=message,
-    )
-    try:
-        with session.begin_nested():
-            session.add(note)
-            session.flush()
-    except IntegrityError:
+    note_id = uuid.uuid4()
+    values = {
+        "id": note_id,
+        "user_id": user.id,
+        "order_id": order.id if order is not None else None,
+        "kind": kind,
+        "dedupe_key": dedupe_key,
+        "message": message,
+        "created_at": utcnow(),
+    }
+    if not insert_if_absent(session, Notification, values):
         return None  # a concurrent run of the same task got there first
+    note = session.get(Notification, note_id)
+    assert note is not None
     if send_email(user.email, _subject(kind), message):
         note.emailed_at = utcnow()
     return note

@@ -257,3 +257,43 @@ def test_system_client_lists_orders_shared_with_it_and_their_status(app: FastAPI
     r = client.get("/api/orders?view=shared", headers={"Authorization": f"Bearer {key}"})
     assert r.status_code == 200
     assert [(o["id"], o["status"]) for o in r.json()["items"]] == [(str(order_id), "in_process")]
+
+
+def test_concurrent_retries_of_one_forward_make_one_forward(w: World) -> None:
+    import threading
+
+    system, _ = system_actor(w.akasse)
+    order_id = new_order(system, owner_email=w.caseworker.email)
+    barrier = threading.Barrier(4)
+    results: list[object] = []
+
+    def forward() -> None:
+        barrier.wait()
+        try:
+            order = run(
+                forwarding.forward_order,
+                system,
+                order_id=order_id,
+                reason="Ingen egnede medlemmer",
+                jobcentre_id=w.centre,
+                idempotency_key="fwd-race",
+            )
+            results.append(order.jobag_reference)
+        except Exception as exc:
+            results.append(exc)
+
+    threads = [threading.Thread(target=forward) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert len(results) == 4
+    assert all(isinstance(r, str) for r in results), results
+    assert len(set(results)) == 1
+    with db.unit_of_work() as s:
+        forwards = s.scalar(
+            select(func.count()).where(
+                OrderEvent.order_id == order_id, OrderEvent.type == EventType.FORWARDED
+            )
+        )
+    assert forwards == 1
