@@ -225,21 +225,169 @@ def danish_material() -> tuple[list[str], list[str]]:
     return titles, sentences
 
 
+# -- synthetic CV bank ----------------------------------------------------------------------------
+
+AREA_POSTAL_CODES = (
+    # Aarhus and Norddjurs, where the demo and the pilot jobcentres are.
+    "8000", "8200", "8210", "8220", "8230", "8240", "8250", "8260", "8270", "8300",
+    "8310", "8320", "8330", "8340", "8355", "8361", "8362", "8370", "8380", "8381",
+    "8500", "8530", "8550", "8560", "8570", "8581", "8585", "8586", "8592", "8400",
+)  # fmt: skip
+CERTIFICATES = (
+    "Hygiejnebevis", "Truckcertifikat B", "Førstehjælp", "Kran certifikat", "Svejsecertifikat",
+    "Autorisation som sygeplejerske", "Straffeattest", "ADR-bevis", "Kørekort til gaffeltruck",
+)  # fmt: skip
+LANGUAGES = ("dansk", "engelsk", "tysk", "polsk", "arabisk", "ukrainsk")
+FIRST = ("Anne", "Mette", "Jens", "Peter", "Fatima", "Ali", "Oksana", "Lars", "Maria", "Søren")
+LAST = ("Nielsen", "Jensen", "Hansen", "Pedersen", "Andersen", "Christensen", "Larsen", "Ahmed")
+
+
+def occupation_titles() -> list[tuple[str, str]]:
+    """(preferred Danish label, ESCO uri) of every occupation."""
+    out = []
+    with open(DATA / "esco" / "occupation_labels_da.tsv", encoding="utf-8") as fh:
+        next(fh)
+        for line in fh:
+            parts = line.rstrip("\n").split("\t")
+            if len(parts) == 4 and parts[1] == "occupation" and parts[2] == "preferred":
+                out.append((parts[3], parts[0]))
+    return out
+
+
+def skill_phrases() -> list[str]:
+    """Danish competence phrases as they appear in job ads (Kompetencer snippets)."""
+    with open(DATA / "kompetencer" / "da_train_snippets.tsv", encoding="utf-8") as fh:
+        return [line.split("\t")[0].strip() for line in fh if line.strip()]
+
+
+def make_cvs(n: int, *, seed: int, occupations: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:
+    """`n` varied CV documents in the ingest schema (CvContent), deterministic from `seed`."""
+    from datetime import date, timedelta
+
+    rng = random.Random(seed)
+    start_day = date(2026, 11, 1)
+    _, sentences = danish_material()
+    skills = skill_phrases()
+    docs = []
+    for i in range(n):
+        title, uri = rng.choice(occupations)
+        other = rng.choice(occupations)
+        docs.append(
+            {
+                "name": f"{rng.choice(FIRST)} {rng.choice(LAST)} {i}",
+                "headline": title,
+                "summary": " ".join(rng.sample(sentences, rng.randint(1, 3))),
+                "desired_jobs": [{"title": title, "occupation_uri": uri}],
+                "professional_competences": rng.sample(skills, rng.randint(2, 8)),
+                "personal_competences": rng.sample(skills, rng.randint(0, 3)),
+                "experience": [
+                    {
+                        "title": t,
+                        "occupation_uri": u,
+                        "employer": f"{rng.choice(LAST)} ApS",
+                        "tasks": " ".join(rng.sample(sentences, rng.randint(1, 2))),
+                    }
+                    for t, u in ((title, uri), other)[: rng.randint(1, 2)]
+                ],
+                "education": [{"title": rng.choice(("Social- og sundhedsassistent", "Smed",
+                                "Kontoruddannelse", "Datamatiker", "Pædagog", "Tømrer"))}],
+                "certificates": rng.sample(CERTIFICATES, rng.randint(0, 2)),
+                "languages": [{"language": lang, "level": "good"}
+                              for lang in ("dansk", *rng.sample(LANGUAGES[1:], rng.randint(0, 2)))],
+                "driving_licences": ["B"] if rng.random() < 0.7 else [],
+                "weekly_hours": rng.choice((37.0, 37.0, 30.0, 25.0, 20.0)),
+                "postal_code": rng.choice(AREA_POSTAL_CODES),
+                "max_commute_km": rng.choice((10.0, 20.0, 30.0, 50.0, 80.0)),
+                "available_from": (start_day + timedelta(days=rng.randint(0, 120))).isoformat(),
+                "searchable": rng.random() < 0.97,
+            }
+        )  # fmt: skip
+    return docs
+
+
+def insert_cvs(docs: Sequence[dict[str, Any]], *, start: int, indexed: bool) -> list[int]:
+    """Insert CV rows straight into the `cv` table (no embedding); returns vector ids."""
+    import uuid
+    from datetime import UTC, date, datetime
+
+    from sqlalchemy import insert
+
+    from services.matching.embedding import resolve_model_path, text_hash
+    from services.matching.models import Cv, vector_id_for
+    from services.matching.occupation_link import isco_of
+    from services.matching.schemas import CvContent
+    from services.matching.text_builder import BUILDER_VERSION, cv_embedding_text
+    from shared.db import unit_of_work
+
+    model = resolve_model_path().name
+    rows, vector_ids = [], []
+    now = datetime.now(UTC)
+    contents = [CvContent.model_validate(doc) for doc in docs]
+    occupations = _occupations(contents)
+    for i, content in enumerate(contents):
+        cv_id = uuid.UUID(int=random.Random(start + i).getrandbits(128))
+        uri = content.desired_jobs[0].occupation_uri if content.desired_jobs else None
+        isco = (isco_of(uri) or "") if uri else ""
+        digest = text_hash(cv_embedding_text(content), model, BUILDER_VERSION)
+        vector_ids.append(vector_id_for(cv_id))
+        rows.append(
+            {
+                "id": cv_id,
+                "created_at": now,
+                "updated_at": now,
+                "external_id": f"bench-{start + i}",
+                "vector_id": vector_ids[-1],
+                "name": content.name,
+                "headline": content.headline,
+                "searchable": content.searchable,
+                "postal_code": content.postal_code,
+                "max_commute_km": content.max_commute_km,
+                "weekly_hours": content.weekly_hours,
+                "available_from": content.available_from or date(2026, 11, 1),
+                "document": content.model_dump(mode="json"),
+                "occupation_uri": uri,
+                "isco_group": isco or None,
+                "occupations": occupations[i],
+                "text_hash": digest,
+                "indexed_hash": digest if indexed else None,
+                "indexed_at": now if indexed else None,
+            }
+        )
+    with unit_of_work() as session:
+        for chunk in range(0, len(rows), 5000):
+            session.execute(insert(Cv), rows[chunk : chunk + 5000])
+    return vector_ids
+
+
+def _occupations(contents: Sequence[Any]) -> list[list[list[str]]]:
+    """The `cv.occupations` column as the bank's ingest fills it (every title has its uri)."""
+    from services.matching import service
+
+    return service._resolve_occupations(list(contents), [None] * len(contents))
+
+
 # -- part 2: ingest throughput ------------------------------------------------------------------
 
 
 @contextlib.contextmanager
 def temporary_data_dir() -> Iterator[Path]:
-    """A throw-away JOBBRO_DATA_DIR (database and index), removed afterwards."""
-    from shared import db
+    """A throw-away JOBBRO_DATA_DIR with a migrated SQLite database; removed afterwards."""
+    from shared import db, migrate
     from shared.settings import get_matching_settings, get_settings
 
     tmp = Path(tempfile.mkdtemp(prefix="jobbro-bench-"))
-    old = {k: os.environ.get(k) for k in ("JOBBRO_DATA_DIR", "JOBBRO_DATABASE_URL")}
+    old = {
+        k: os.environ.get(k)
+        for k in ("JOBBRO_DATA_DIR", "JOBBRO_DATABASE_URL", "JOBBRO_MATCHING_INDEX_DIR")
+    }
     os.environ["JOBBRO_DATA_DIR"] = str(tmp)
     os.environ.pop("JOBBRO_DATABASE_URL", None)
+    os.environ.pop("JOBBRO_MATCHING_INDEX_DIR", None)
     get_settings.cache_clear()
     get_matching_settings.cache_clear()
+    url = get_settings().effective_database_url
+    migrate.upgrade(url)
+    db.configure(url)
     try:
         yield tmp
     finally:
@@ -256,66 +404,157 @@ def temporary_data_dir() -> Iterator[Path]:
 
 
 def bench_ingest(n_texts: int, rounds: int) -> dict[str, Any]:
-    """Product ingest embedding vs raw SentenceTransformer.encode on the same texts."""
+    """The product's embedding ingest vs raw SentenceTransformer.encode on the same CV texts."""
     from services.matching.embedding import get_embedder
+    from services.matching.schemas import CvContent
+    from services.matching.text_builder import cv_embedding_text
 
     embedder = get_embedder()
     raw = embedder.model
-    titles, sentences = danish_material()
-    rng = random.Random(5)
-
-    def cv_text() -> str:
-        # Same order of length as a built CV text: titles, then competences.
-        head = ", ".join(rng.sample(titles, 3))
-        body = " ".join(rng.sample(sentences, rng.randint(3, 7)))
-        return f"{head}. {body}"
-
-    result: dict[str, Any] = {"model": embedder.model_name, "texts_per_round": n_texts}
-    texts_by_round = [[cv_text() for _ in range(n_texts)] for _ in range(rounds)]
-    tokens = [len(raw.tokenizer(t)["input_ids"]) for t in texts_by_round[0]]
-    result["tokens_per_text_mean"] = round(float(np.mean(tokens)), 1)
-    product_path, product = ingest_path(embedder)
-    result["product_path"] = product_path
-    raw.encode(texts_by_round[0][:8])  # warm-up
-    raw_rates, product_rates = [], []
-    # Interleaved rounds, each side on the same texts, so background load on
-    # the machine hits both alike.
-    for r, texts in enumerate(texts_by_round):
-        t0 = time.perf_counter()
-        raw.encode(texts, convert_to_numpy=True, show_progress_bar=False)
-        raw_rates.append(len(texts) / (time.perf_counter() - t0))
-        t0 = time.perf_counter()
-        product(texts)
-        product_rates.append(len(texts) / (time.perf_counter() - t0))
-        log(f"ingest round {r + 1}: raw {raw_rates[-1]:.1f}/s, product {product_rates[-1]:.1f}/s")
-    result["raw_texts_per_s"] = round(statistics.median(raw_rates), 2)
-    result["product_texts_per_s"] = round(statistics.median(product_rates), 2)
-    result["ratio"] = round(
-        statistics.median(p / r for p, r in zip(product_rates, raw_rates, strict=True)), 3
-    )
-    result["ratios_per_round"] = [
-        round(p / r, 3) for p, r in zip(product_rates, raw_rates, strict=True)
-    ]
+    occupations = occupation_titles()
+    result: dict[str, Any] = {"model": embedder.model_name, "cvs_per_round": n_texts}
+    raw_rates: list[float] = []
+    product_rates: list[float] = []
+    with temporary_data_dir():
+        ingest, path = ingest_function()
+        result["product_path"] = path
+        for r in range(rounds):
+            docs = make_cvs(n_texts, seed=100 + r, occupations=occupations)
+            insert_cvs(docs, start=r * n_texts, indexed=False)
+            texts = [cv_embedding_text(CvContent.model_validate(d)) for d in docs]
+            if r == 0:
+                tokens = [len(raw.tokenizer(t)["input_ids"]) for t in texts]
+                result["tokens_per_text_mean"] = round(float(np.mean(tokens)), 1)
+                raw.encode(texts[:8])  # warm-up
+            # Each round runs both sides on the same texts, back to back, so
+            # background load on the machine hits both alike.
+            t0 = time.perf_counter()
+            raw.encode(texts, convert_to_numpy=True, show_progress_bar=False)
+            raw_rates.append(len(texts) / (time.perf_counter() - t0))
+            t0 = time.perf_counter()
+            done = ingest()
+            product_rates.append(len(texts) / (time.perf_counter() - t0))
+            if done != len(texts):
+                result.setdefault("warnings", []).append(
+                    f"round {r + 1}: ingest embedded {done} of {len(texts)} CVs"
+                )
+            log(f"ingest {r + 1}: raw {raw_rates[-1]:.1f}/s, product {product_rates[-1]:.1f}/s")
+    ratios = [p / r for p, r in zip(product_rates, raw_rates, strict=True)]
+    result["raw_cvs_per_s"] = round(statistics.median(raw_rates), 2)
+    result["product_cvs_per_s"] = round(statistics.median(product_rates), 2)
+    result["ratio"] = round(statistics.median(ratios), 3)
+    result["ratios_per_round"] = [round(x, 3) for x in ratios]
     return result
 
 
-def ingest_path(embedder: Any) -> tuple[str, Callable[[list[str]], Any]]:
-    """The function the product's ingest uses to embed a batch of CV texts."""
-    try:
-        from services.matching import indexing
+def ingest_function() -> tuple[Callable[[], int], str]:
+    """The product's ingest step: embed every CV whose vector is missing, into the index."""
+    from services.matching import indexing
+    from shared.db import unit_of_work
 
-        encode = indexing._encode
-    except (ImportError, AttributeError):
-        return "services.matching.embedding.Embedder.encode", embedder.encode
-    return "services.matching.indexing._encode (Embedder.encode, distinct texts once)", encode
+    def run() -> int:
+        with unit_of_work() as session:
+            return indexing.embed_cvs(session)
+
+    return run, "services.matching.indexing.embed_cvs (DB read, text build, embed, hash, index)"
 
 
 # -- part 3: end to end ---------------------------------------------------------------------------
 
 
 def bench_e2e(n_cvs: int, n_queries: int) -> dict[str, Any]:
-    """Placeholder until the bank's search service is measured (see docs/matching-index.md)."""
-    return {"cvs": n_cvs, "queries": n_queries, "skipped": "not implemented yet"}
+    """search_for_order over `n_cvs` synthetic CVs whose vectors go straight into the index."""
+    import uuid
+
+    from services.matching import ranking, service
+    from services.matching.embedding import get_embedder
+    from services.matching.schemas import OrderQuery, SearchFilters
+    from services.matching.vector_index import VectorIndex, get_index_store
+    from shared.actor import Actor
+    from shared.db import unit_of_work
+    from shared.models import OrgKind, Role
+
+    embedder = get_embedder()
+    occupations = occupation_titles()
+    rng = random.Random(11)
+    # A realistic spread: a few hundred occupations dominate a regional CV bank.
+    common = rng.sample(occupations, 40 if n_cvs < 20_000 else 400)
+    result: dict[str, Any] = {"cvs": n_cvs, "queries": n_queries, "occupations": len(common)}
+    with temporary_data_dir():
+        log(f"e2e: inserting {n_cvs:,} CVs")
+        t0 = time.perf_counter()
+        docs = make_cvs(n_cvs, seed=3, occupations=common)
+        vector_ids = np.asarray(insert_cvs(docs, start=0, indexed=True), dtype=np.int64)
+        result["insert_s"] = round(time.perf_counter() - t0, 1)
+        # Vectors: the real embedding of the CV's desired job plus noise (cosine ~0.9
+        # to it), instead of embedding 100k texts (an hour on two cores).
+        log("e2e: embedding the occupation titles")
+        t0 = time.perf_counter()
+        titles = [t for t, _ in common]
+        anchors = embedder.encode(titles)
+        position = {t: i for i, t in enumerate(titles)}
+        which = np.asarray([position[d["desired_jobs"][0]["title"]] for d in docs])
+        noise = np.random.default_rng(5).standard_normal((n_cvs, DIM), dtype=np.float32)
+        x = anchors[which] + 0.5 * noise / np.sqrt(DIM)
+        x /= np.linalg.norm(x, axis=1, keepdims=True)
+        index = VectorIndex.create(embedder.dimension, expected_size=n_cvs)
+        index.add(vector_ids, x)
+        get_index_store().publish(index, {"model": embedder.model_name, "source": "bench"})
+        result["vectors_s"] = round(time.perf_counter() - t0, 1)
+        result["index_kind"] = index.kind
+        del x, noise
+
+        actor = Actor(
+            kind="user",
+            id=uuid.uuid4(),
+            name="Bench Formidler",
+            organisation_id=uuid.uuid4(),
+            organisation_name="Jobcenter Bench",
+            organisation_kind=OrgKind.JOBCENTRE,
+            role=Role.MEDIATOR,
+        )
+        skills = skill_phrases()
+        orders = [
+            {
+                "title": rng.choice(titles),
+                "description": "Vi søger en stabil medarbejder til vores team.",
+                "skills": rng.sample(skills, 3),
+                "postal_code": rng.choice(AREA_POSTAL_CODES),
+                "weekly_hours": 37.0,
+            }
+            for _ in range(n_queries)
+        ]
+        scenarios = {
+            # Whole bank: no workplace, no filters (the semantic part searches every vector).
+            "unfiltered": (lambda o: {**o, "postal_code": None}, None),
+            # A workplace (each candidate's own max commute applies) plus typical filters.
+            "filtered": (
+                lambda o: o,
+                SearchFilters(max_distance_km=30, driving_licences=["B"], languages=["da"]),
+            ),
+        }
+        log("e2e: first search (builds the in-memory CV bank snapshot)")
+        t0 = time.perf_counter()
+        with unit_of_work() as session:
+            service.search_for_order(session, actor, OrderQuery(**orders[0]))
+        result["first_search_s"] = round(time.perf_counter() - t0, 1)
+        for name, (shape, filters) in scenarios.items():
+            times, totals = [], []
+            for order in orders:
+                query = OrderQuery(**shape(order))
+                t0 = time.perf_counter()
+                with unit_of_work() as session:
+                    page = service.search_for_order(session, actor, query, filters, limit=20)
+                times.append(time.perf_counter() - t0)
+                totals.append(page.total)
+            result[name] = {
+                **percentiles(times),
+                "candidates_after_filters_mean": int(np.mean(totals)),
+            }
+            log(f"e2e {name}: {json.dumps(result[name])}")
+        ranking.reset_cache()
+    result["path"] = "services.matching.service.search_for_order (one unit of work, audited)"
+    return result
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,9 +1,10 @@
 """Sentence embeddings from a model on disk, never from the internet."""
 
+import contextlib
 import hashlib
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,12 +18,39 @@ from shared.settings import get_matching_settings
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
+# Inputs of at most this many texts (search queries) are embedded on one torch
+# thread: on a busy machine torch's OpenMP workers spin against each other and
+# a one-line query took 1.4-2 s on two threads against ~0.1 s on one (measured
+# beside other services at load 14 on 2 cores; idle, one thread costs ~15 ms).
+# Batches (ingest) keep every thread.
+SINGLE_THREAD_MAX_TEXTS = 4
+
 
 def model_present(path: Path) -> bool:
     """Whether `path` holds a sentence-transformers model folder."""
     return (path / "config.json").is_file() and (
         (path / "modules.json").is_file() or (path / "config_sentence_transformers.json").is_file()
     )
+
+
+@contextlib.contextmanager
+def _torch_threads(count: int | None) -> Iterator[None]:
+    """Run torch on `count` intra-op threads inside the block (None: leave as is).
+
+    torch's thread count is process-wide; callers hold the embedder's lock, so
+    no other encode runs meanwhile.
+    """
+    import torch
+
+    previous = torch.get_num_threads()
+    if count is None or count == previous:
+        yield
+        return
+    torch.set_num_threads(count)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
 
 
 class Embedder:
@@ -59,7 +87,7 @@ class Embedder:
         """Embed `texts` as float32 unit vectors of shape (len(texts), dimension)."""
         if len(texts) == 0:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        with self._lock:
+        with self._lock, _torch_threads(1 if len(texts) <= SINGLE_THREAD_MAX_TEXTS else None):
             vectors = self._model.encode(
                 list(texts),
                 batch_size=batch_size or self.batch_size,

@@ -31,10 +31,13 @@ KEEP_GENERATIONS = 2
 
 # IVF defaults, tuned with bench/matching.py (numbers in docs/matching-index.md):
 # nlist = IVF_LISTS_PER_SQRT_N * sqrt(N) lists, IVF_NPROBE of them scanned per query.
-IVF_LISTS_PER_SQRT_N = 4.0
-IVF_NPROBE = 32
+IVF_LISTS_PER_SQRT_N = 1.0
+IVF_NPROBE = 16
 # k-means wants ~39 points per centroid; more buys nothing but training time.
-IVF_TRAIN_POINTS_PER_LIST = 64
+IVF_TRAIN_POINTS_PER_LIST = 40
+# k-means iterations when training the lists (FAISS's default is 25; the
+# centroids barely move after ~10 and training dominates the build at 1M).
+IVF_TRAIN_ITERATIONS = 12
 # An IVF index trained for N vectors is retrained once it holds this many times N.
 IVF_RETRAIN_GROWTH = 4.0
 # Filters that leave at most this many vectors are searched exactly by
@@ -258,13 +261,15 @@ class VectorIndex:
         rng = np.random.default_rng(0)
         n_train = min(len(x), nlist * IVF_TRAIN_POINTS_PER_LIST)
         sample = x[np.sort(rng.choice(len(x), n_train, replace=False))] if n_train < len(x) else x
+        ivf.cp.niter = IVF_TRAIN_ITERATIONS
         ivf.train(sample)
         # Reconstruct-by-id (exact filtered search) and remove need the direct map.
         ivf.set_direct_map_type(faiss.DirectMap.Hashtable)
         ivf.add_with_ids(x, ids)
         self._index = ivf
         self.kind = "ivf"
-        self.trained_size = len(x)
+        # Lists laid out for the expected size need no retraining on the way there.
+        self.trained_size = max(size_hint, len(x))
         self._id_cache = None
 
     # -- reading --------------------------------------------------------------------
