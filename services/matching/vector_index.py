@@ -46,6 +46,11 @@ IVF_RETRAIN_GROWTH = 4.0
 FILTER_EXACT_MAX = 20_000
 # Searches of fewer query rows than this run on one OpenMP thread (see _one_thread).
 PARALLEL_MIN_QUERIES = 16
+# Filters that keep at least this share of the index are applied after an
+# unfiltered search for k / share * POSTFILTER_OVERFETCH neighbours (falling
+# back to the selector when too few survive).
+POSTFILTER_MIN_SHARE = 0.3
+POSTFILTER_OVERFETCH = 2.0
 # With a selector, IVF scans nprobe * (N / allowed) lists so that the probed
 # lists still hold about as many allowed vectors as an unfiltered search sees,
 # up to this multiple of nprobe.
@@ -147,6 +152,33 @@ def _subset_top_k(
     at = order[np.searchsorted(rows, found, sorter=order)]
     out_s[:, :take] = vals
     out_i[:, :take] = ids[at]
+    return out_s, out_i
+
+
+def _sorted_unique(ids: np.ndarray) -> np.ndarray:
+    """`ids` sorted without repeats; free when the caller already passes them so."""
+    if len(ids) < 2 or bool((ids[1:] > ids[:-1]).all()):
+        return ids
+    return np.unique(ids)
+
+
+def _member(ids: np.ndarray, sorted_allowed: np.ndarray) -> np.ndarray:
+    """Elementwise: is the id in the sorted array (padding -1 never is)?"""
+    pos = np.searchsorted(sorted_allowed, ids)
+    pos[pos == len(sorted_allowed)] = 0
+    return (sorted_allowed[pos] == ids) & (ids >= 0)
+
+
+def _compact(
+    scores: np.ndarray, ids: np.ndarray, keep: np.ndarray, k: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, the first k kept entries (rows are sorted best first), padded with -1."""
+    out_s = np.full((len(ids), k), _PAD_SCORE, dtype=np.float32)
+    out_i = np.full((len(ids), k), -1, dtype=np.int64)
+    for row in range(len(ids)):
+        kept_s, kept_i = scores[row][keep[row]][:k], ids[row][keep[row]][:k]
+        out_s[row, : len(kept_s)] = kept_s
+        out_i[row, : len(kept_i)] = kept_i
     return out_s, out_i
 
 
@@ -374,20 +406,29 @@ class VectorIndex:
             else:
                 scores, ids = self._index.search(x, k)
             return self._clean(scores, ids)
-        present, positions = self._present_positions(_as_ids(allowed_ids))
-        m = len(present)
-        if m <= max(FILTER_EXACT_MAX, k):
+        allowed = _sorted_unique(_as_ids(allowed_ids))
+        if len(allowed) <= max(FILTER_EXACT_MAX, k):
             # Few candidates: their exact scores cost less than any index scan
             # and recall is perfect whatever the index kind. An exact index
-            # gathers rows straight from its storage (no per-id map lookups).
+            # scores rows straight from its storage (no per-id map lookups).
+            present, positions = self._present_positions(allowed)
             if self.kind == "flat":
                 return _subset_top_k(x, self._flat_vectors(), positions, present, k)
-            candidates = self.reconstruct(present)
-            rows = np.arange(m, dtype=np.int64)
-            return _subset_top_k(x, candidates, rows, present, k)
-        sel = faiss.IDSelectorBatch(m, faiss.swig_ptr(present))
+            rows = np.arange(len(present), dtype=np.int64)
+            return _subset_top_k(x, self.reconstruct(present), rows, present, k)
+        share = len(allowed) / n
+        if share >= POSTFILTER_MIN_SHARE:
+            # Most vectors pass: search unfiltered for enough extra neighbours
+            # and drop the others. Building a selector over hundreds of
+            # thousands of ids would cost more than the search itself.
+            fetch = min(n, math.ceil(k / share * POSTFILTER_OVERFETCH) + k)
+            scores, ids = self._search(x, fetch, None)
+            keep = _member(ids, allowed)
+            if bool((keep.sum(axis=1) >= min(k, n)).all()):
+                return _compact(scores, ids, keep, k)
+        sel = faiss.IDSelectorBatch(len(allowed), faiss.swig_ptr(allowed))
         if self.kind == "ivf":
-            factor = min(float(FILTER_NPROBE_MAX_FACTOR), n / m)
+            factor = min(float(FILTER_NPROBE_MAX_FACTOR), 1.0 / min(share, 1.0))
             nprobe = min(self.nlist, math.ceil(self.nprobe * factor))
             params: Any = faiss.SearchParametersIVF(nprobe=nprobe, sel=sel)
         else:

@@ -307,3 +307,19 @@ def test_get_index_store_follows_the_data_dir(
     finally:
         get_settings.cache_clear()
         get_matching_settings.cache_clear()
+
+
+def test_a_filter_padded_with_unknown_ids_still_finds_every_allowed_vector(
+    data: tuple[np.ndarray, np.ndarray], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids, x = data
+    monkeypatch.setattr(vector_index, "FILTER_EXACT_MAX", 100)
+    index = VectorIndex.create(DIM)
+    index.add(ids, x)
+    # 2,000 ids look like a broad filter, but only 200 are in the index, so a
+    # post-filtered search finds too few and must fall back to the selector.
+    allowed = np.concatenate([ids[:200], np.arange(1, 1801, dtype=np.int64)])
+    queries = clustered(5, seed=4)
+    _, found = index.search(queries, 10, allowed_ids=allowed)
+    _, want = brute_force(ids[:200], x[:200], queries, 10)
+    np.testing.assert_array_equal(found, want)
