@@ -85,7 +85,11 @@ def register(app: typer.Typer) -> None:
         output: Annotated[
             Path | None, typer.Option(help="Model folder (default: the tuned model path)")
         ] = None,
-        max_minutes: Annotated[float, typer.Option(help="Stop training after this long")] = 25.0,
+        max_minutes: Annotated[float, typer.Option(help="Stop training after this long")] = 28.0,
+        threads: Annotated[int, typer.Option(help="torch CPU threads")] = 2,
+        pairs: Annotated[
+            str | None, typer.Option(help="Comma-separated pair kinds (default: see MODEL_CARD)")
+        ] = None,
         evaluate_after: Annotated[
             bool, typer.Option("--evaluate/--no-evaluate", help="Put dev-set results in the card")
         ] = True,
@@ -98,7 +102,9 @@ def register(app: typer.Typer) -> None:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
         settings = get_matching_settings()
         target = output or settings.tuned_model_path
-        config = TrainConfig(epochs=epochs, seed=seed, max_minutes=max_minutes)
+        config = TrainConfig(epochs=epochs, seed=seed, max_minutes=max_minutes, threads=threads)
+        if pairs:
+            config.pair_kinds = tuple(k.strip() for k in pairs.split(",") if k.strip())
 
         def evaluate_fn(path: Path) -> dict[str, Any]:
             from services.matching.embedding import Embedder
@@ -116,6 +122,9 @@ def register(app: typer.Typer) -> None:
         rebuild_devset: Annotated[
             bool, typer.Option(help="Regenerate bench/eval_data/normalize/ from the data first")
         ] = False,
+        update_card: Annotated[
+            bool, typer.Option(help="Put the results into the tuned model's MODEL_CARD.md")
+        ] = True,
     ) -> None:
         """MRR, MAP and success@1/@10 of each signal on the held-out dev set, as JSON."""
         from services.matching.occupations.devset import build_devset, write_devset
@@ -123,7 +132,15 @@ def register(app: typer.Typer) -> None:
 
         if rebuild_devset:
             write_devset(build_devset())
-        _echo_json(evaluate(_eval_embedders(), cache_dir=_cache_dir()))
+        report = evaluate(_eval_embedders(), cache_dir=_cache_dir())
+        _echo_json(report)
+        if update_card:
+            from services.matching.occupations.train import update_model_card
+            from shared.settings import get_matching_settings
+
+            path = get_matching_settings().tuned_model_path
+            if update_model_card(path, report):
+                typer.echo(f"evaluation written to {path / 'MODEL_CARD.md'}", err=True)
 
 
 def _cache_dir() -> Path:

@@ -125,6 +125,12 @@ def load_occupations() -> tuple[Occupation, ...]:
     return tuple(result)
 
 
+@lru_cache(maxsize=1)
+def english_labels() -> dict[str, tuple[str, ...]]:
+    """English preferred and alternative labels by occupation URI (extra index labels)."""
+    return {uri: (e.preferred_label, *e.alt_labels) for uri, e in english_occupations().items()}
+
+
 def essential_skills_en() -> dict[str, list[str]]:
     """English preferred labels of each occupation's essential skills (for training)."""
     skills = {

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from services.matching.occupations.data import load_occupations
+from services.matching.occupations.data import english_labels, load_occupations
 from services.matching.occupations.devset import DevSet, index_occupations, load_devset
 from services.matching.occupations.normalize import TextEmbedder, TitleNormalizer
 
@@ -81,22 +81,31 @@ def evaluate(
     embedders: dict[str, TextEmbedder],
     devset: DevSet | None = None,
     cache_dir: Path | None = None,
+    english: bool = True,
 ) -> dict[str, Any]:
     """Score every signal on validation and test; combination weights are picked on validation."""
     devset = devset or load_devset()
     occs = index_occupations(load_occupations(), devset.held_out)
     uris = [o.uri for o in occs]
+    extra = english_labels() if english else None
     started = time.perf_counter()
-    lexical = TitleNormalizer(occs, embedder=None)
+    danish_only = TitleNormalizer(occs, embedder=None)
+    lexical = TitleNormalizer(occs, embedder=None, extra_labels=extra)
     splits: dict[str, _Split] = {}
+    reference: dict[str, Any] = {}
     for name in ("validation", "test"):
         queries = devset.split(name)
         texts = [q.text for q in queries]
         lex, _ = lexical.label_scores(texts)
         splits[name] = _Split(lex=lex, relevant=[q.relevant for q in queries], sem={})
+        da_lex, _ = danish_only.label_scores(texts)
+        da_scores, _ = danish_only.occupation_scores(da_lex, None)
+        reference[name] = _metrics_from_scores(da_scores, uris, splits[name].relevant).as_dict()
     normalizers: dict[str, TitleNormalizer] = {}
     for model_name, embedder in embedders.items():
-        normalizers[model_name] = TitleNormalizer(occs, embedder=embedder, cache_dir=cache_dir)
+        normalizers[model_name] = TitleNormalizer(
+            occs, embedder=embedder, cache_dir=cache_dir, extra_labels=extra
+        )
         for name, split in splits.items():
             texts = [q.text for q in devset.split(name)]
             _, sem = normalizers[model_name].label_scores(texts)
@@ -112,11 +121,13 @@ def evaluate(
         "devset": {
             "held_out_occupations": len(devset.held_out),
             "queries": {name: len(s.relevant) for name, s in splits.items()},
-            "index_labels": sum(len(o.labels) for o in occs),
+            "index_labels": len(lexical.labels),
+            "english_labels_in_index": english,
         },
         "methods": {},
     }
     methods: dict[str, Any] = report["methods"]
+    methods["char_ngram_tfidf_danish_labels_only"] = reference
     methods["char_ngram_tfidf"] = {
         name: occ_metrics(split, None, 1.0).as_dict() for name, split in splits.items()
     }

@@ -4,7 +4,7 @@ import hashlib
 import logging
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -14,7 +14,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from services.matching.occupations.data import Occupation, load_occupations
+from services.matching.occupations.data import Occupation, english_labels, load_occupations
 
 __all__ = [
     "DEFAULT_LEXICAL_WEIGHT",
@@ -87,20 +87,33 @@ class TitleNormalizer:
         embedder: TextEmbedder | None = None,
         lexical_weight: float = DEFAULT_LEXICAL_WEIGHT,
         cache_dir: Path | None = None,
+        extra_labels: Mapping[str, Sequence[str]] | None = None,
+        extra_weight: float = 1.0,
     ) -> None:
         self.occupations = list(occupation_list)
         self.embedder = embedder
         self.lexical_weight = lexical_weight if embedder is not None else 1.0
+        self.extra_weight = extra_weight
         labels: list[str] = []
         owners: list[int] = []
         starts: list[int] = []
+        extra: list[bool] = []
         for i, occ in enumerate(self.occupations):
+            if not occ.labels:
+                raise ValueError("every occupation needs at least one label")
             starts.append(len(labels))
-            labels.extend(occ.labels)
-            owners.extend([i] * len(occ.labels))
-        if any(not occ.labels for occ in self.occupations):
-            raise ValueError("every occupation needs at least one label")
+            # Extra (English) labels follow the Danish ones of the same occupation,
+            # so each occupation's labels stay one contiguous run.
+            more = [x for x in (extra_labels or {}).get(occ.uri, ()) if x not in occ.labels]
+            labels.extend([*occ.labels, *more])
+            owners.extend([i] * (len(occ.labels) + len(more)))
+            extra.extend([False] * len(occ.labels) + [True] * len(more))
         self.labels = labels
+        self._extra = np.asarray(extra, dtype=bool)
+        # A preferred label wins an exact tie ("tømrer" is also an alternative
+        # label of "bygmester"); too small to change any other order.
+        self._preferred_bonus = np.zeros(len(labels), dtype=np.float32)
+        self._preferred_bonus[starts] = 1e-4
         # Labels are grouped by occupation, so a max over each run is a reduceat.
         self._starts = np.asarray(starts, dtype=np.int64)
         self._owners = np.asarray(owners, dtype=np.int64)
@@ -148,6 +161,10 @@ class TitleNormalizer:
         """Combine label scores and take each occupation's best label: (scores, best label)."""
         w = self.lexical_weight if lexical_weight is None else lexical_weight
         combined = lex if sem is None or w >= 1.0 else w * lex + (1.0 - w) * sem
+        # Adding the bonus also copies, so the in-place scaling below never touches `lex`.
+        combined = combined + self._preferred_bonus
+        if self.extra_weight != 1.0 and self._extra.any():
+            combined[:, self._extra] *= self.extra_weight
         occ = np.maximum.reduceat(combined, self._starts, axis=1)
         # Index of the best label per occupation: first label equal to the run's max.
         is_best = combined >= occ[:, self._owners] - 1e-7
@@ -231,7 +248,10 @@ def build_default_normalizer(cache_dir: Path | None = None) -> TitleNormalizer:
         log.warning("no embedding model available; title normalisation is lexical only")
         embedder = None
     return TitleNormalizer(
-        load_occupations(), embedder=embedder, cache_dir=cache_dir or label_cache_dir()
+        load_occupations(),
+        embedder=embedder,
+        cache_dir=cache_dir or label_cache_dir(),
+        extra_labels=english_labels(),
     )
 
 
