@@ -155,6 +155,8 @@ def take_forwarded_order(
             subject_id=order.id,
         )
     if order.forward_taken_at is not None:
+        if access.is_owner(actor, order):
+            return order  # the same mediator's retry
         raise InvalidState("The forwarded order has already been taken by a mediator")
     if order.status in CLOSED_STATUSES:
         raise InvalidState("The order was closed", current_status=order.status.value)

@@ -131,6 +131,8 @@ def test_forwarded_order_is_taken_once_and_only_by_the_receiving_jobcentre(w: Wo
             reason="x",
         )
     run(forwarding.take_forwarded_order, actor(w.mediator), order_id=order_id, reason="x")
+    retry = run(forwarding.take_forwarded_order, actor(w.mediator), order_id=order_id, reason="x")
+    assert retry.version == 3  # created, forwarded, taken: the retry changed nothing
     with pytest.raises(InvalidState):
         run(forwarding.take_forwarded_order, actor(w.mediator2), order_id=order_id, reason="x")
 
