@@ -154,3 +154,26 @@ def test_paging_is_stable_and_complete(cv_source: Actor, mediator: Actor) -> Non
         first = service.search_for_order(s, mediator, order, limit=2)
         rest = service.search_for_order(s, mediator, order, limit=10, offset=2)
     assert [c.cv.id for c in first.items + rest.items] == whole
+
+
+def test_changes_to_the_bank_show_in_the_next_search(cv_source: Actor, mediator: Actor) -> None:
+    ids = _load(cv_source, {f"w{i}": WAREHOUSE for i in range(4)} | {"bus": BUS_DRIVER})
+    order = OrderQuery(title="kok", skills=["madlavning"])
+    before = _order(mediator, order)
+    assert before.items[0].cv.id != ids["w2"]
+    _load(
+        cv_source,
+        {
+            "w2": {
+                **WAREHOUSE,
+                "desired_jobs": [{"title": "kok"}],
+                "professional_competences": ["madlavning"],
+            }
+        },
+    )
+    with db.unit_of_work() as s:
+        service.delete_cv(s, cv_source, external_id="bus")
+    after = _order(mediator, order)
+    assert after.items[0].cv.id == ids["w2"]
+    assert ids["bus"] not in {c.cv.id for c in after.items}
+    assert after.total == before.total - 1
