@@ -1,0 +1,106 @@
+"""The candidate pipeline through the web forms, with a fake matching service (no model)."""
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from services.joborders import matching_port
+from tests import factories as f
+from tests.joborders.helpers import FakeMatching
+from tests.web.test_forms import VALID
+
+
+@pytest.fixture
+def matching() -> Iterator[FakeMatching]:
+    fake = FakeMatching()
+    matching_port.set_client(fake)
+    yield fake
+    matching_port.set_client(None)
+
+
+def _card(page: str, name: str) -> str:
+    """The HTML of one candidate's card on the order page."""
+    start = page.index(f">{name}</a>")
+    end = page.find("</article>", start)
+    return page[start:end]
+
+
+def test_owner_adds_contacts_refers_hires_and_reverses_through_the_forms(
+    client: TestClient, matching: FakeMatching
+) -> None:
+    akasse = f.org()
+    token = f.login(client, f.user(f.org()))
+    r = client.post(
+        "/jobordrer/ny",
+        data={**VALID, "positions": "1", "csrf_token": token},
+        follow_redirects=False,
+    )
+    order = r.headers["location"]
+    ali = matching.add_cv("Ali Hassan", akasse.id)
+    matching.add_cv("Bente Møller", None)
+
+    found = client.get(f"{order}/find-kandidater")
+    assert found.status_code == 200
+    assert "Tilføj som kandidat: Ali Hassan" in found.text
+    # A-kasse membership is never shown in the ranking.
+    assert akasse.name not in found.text
+
+    added = client.post(
+        f"{order}/kandidater",
+        data={"cv_id": str(ali), "csrf_token": token},
+        headers={"HX-Request": "true"},
+    )
+    assert added.status_code == 200
+    assert "Ali Hassan er tilføjet som kandidat" in added.text
+    assert "<html" not in added.text  # htmx gets the fragment only
+    again = client.get(f"{order}/find-kandidater")
+    assert "Allerede kandidat på jobordren." in again.text
+
+    page = client.get(order).text
+    card = _card(page, "Ali Hassan")
+    assert "Registrér kontakt" in card
+    assert "Videreformidl til virksomheden" not in card
+    candidate = re.search(r"/kandidater/([0-9a-f-]{36})/kontakt", card)
+    assert candidate
+    base = f"{order}/kandidater/{candidate.group(1)}"
+
+    page = client.post(
+        f"{base}/kontakt", data={"outcome": "interested", "note": "Ja tak", "csrf_token": token}
+    ).text
+    assert "Kontakten er registreret: interesseret." in page
+    assert "Videreformidl til virksomheden" in _card(page, "Ali Hassan")
+
+    page = client.post(f"{base}/videreformidl", data={"csrf_token": token}).text
+    assert "er videreformidlet til virksomheden" in page
+
+    page = client.post(f"{base}/ansat", data={"start_date": "", "csrf_token": token}).text
+    assert "Ansættelsen er ikke registreret. Skriv en startdato." in page
+
+    page = client.post(f"{base}/ansat", data={"start_date": "2026-12-01", "csrf_token": token}).text
+    assert "jobordren er lukket som besat" in page
+    assert "Lukket – besat" in page
+    assert "Ansat fra 1. dec. 2026" in page
+
+    page = client.post(
+        f"{base}/tilbagefoer", data={"reason": "Fejlregistreret", "csrf_token": token}
+    ).text
+    assert "Udfaldet for Ali Hassan er tilbageført." in page
+    assert "Udfald tilbageført" in page
+
+
+def test_a_bad_filter_is_explained_next_to_the_field_and_nothing_is_searched(
+    client: TestClient, matching: FakeMatching
+) -> None:
+    token = f.login(client, f.user(f.org()))
+    order = client.post(
+        "/jobordrer/ny", data={**VALID, "csrf_token": token}, follow_redirects=False
+    ).headers["location"]
+    r = client.get(f"{order}/find-kandidater?afstand=-5")
+    assert r.status_code == 422
+    assert 'id="e-afstand" class="error">Skal være mindst 0' in r.text
+    r = client.get(f"{order}/find-kandidater?min_timer=30&max_timer=20")
+    assert r.status_code == 422
+    assert "Højst-timer skal være mindst lige så mange som mindst-timer." in r.text
+    assert matching.queries == []
