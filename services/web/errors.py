@@ -86,6 +86,15 @@ def render_html_error(request: Request, error: AppError) -> Response | None:
     if isinstance(error, Unauthenticated) and request.method == "GET":
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
     title, message = danish_error(error)
+    if request.headers.get("HX-Request") == "true":
+        # htmx swaps this in place of the element that asked, e.g. "Tilføj som kandidat".
+        return render(
+            request,
+            "_error_fragment.html",
+            status_code=error.status,
+            title=title,
+            message=message,
+        )
     return render(
         request,
         "error.html",

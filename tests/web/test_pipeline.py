@@ -104,3 +104,23 @@ def test_a_bad_filter_is_explained_next_to_the_field_and_nothing_is_searched(
     assert r.status_code == 422
     assert "Højst-timer skal være mindst lige så mange som mindst-timer." in r.text
     assert matching.queries == []
+
+
+def test_an_htmx_action_that_is_refused_gets_a_danish_fragment(
+    client: TestClient, matching: FakeMatching
+) -> None:
+    token = f.login(client, f.user(f.org()))
+    order = client.post(
+        "/jobordrer/ny", data={**VALID, "csrf_token": token}, follow_redirects=False
+    ).headers["location"]
+    cv = matching.add_cv("Ali Hassan", None)
+    outsider = f.user(f.org())
+    token = f.login(client, outsider)
+    r = client.post(
+        f"{order}/kandidater",
+        data={"cv_id": str(cv), "csrf_token": token},
+        headers={"HX-Request": "true"},
+    )
+    assert r.status_code == 403
+    assert r.text.startswith('<p role="alert"')
+    assert "Det har du ikke adgang til." in r.text
