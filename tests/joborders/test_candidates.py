@@ -427,3 +427,13 @@ def test_allowed_actions_follow_the_rules(app: FastAPI, w: World, matching: Fake
     assert akasse_view["candidates"][str(c.id)] == ["contact", "archive"]
     other_view = HttpAs(app, w.mediator2).get(f"/api/orders/{order_id}/actions").json()
     assert "hand_over" not in other_view["order"]
+
+
+def test_outsider_cannot_search_candidates_for_an_order(
+    app: FastAPI, w: World, matching: FakeMatching
+) -> None:
+    order_id = _shared_order(w)
+    matching.add_cv("Jens Hansen", w.akasse)
+    r = HttpAs(app, w.outsider).get(f"/api/orders/{order_id}/matches")
+    assert r.status_code == 403
+    assert matching.queries == []

@@ -294,3 +294,39 @@ def test_api_rejects_bad_input_with_422(app: FastAPI, w: World) -> None:
     r = http.post("/api/orders", json=bad)
     assert r.status_code == 422
     assert r.json()["status"] == 422
+
+
+def test_shared_akasse_may_not_edit_the_order(w: World) -> None:
+    from services.joborders import forwarding
+
+    order_id = new_order(actor(w.mediator))
+    run(forwarding.share_order, actor(w.mediator), order_id=order_id, organisation_ids=[w.akasse])
+    with pytest.raises(Forbidden):
+        run(
+            orders.update_order,
+            actor(w.caseworker),
+            order_id=order_id,
+            changes=OrderUpdate(positions=5),
+            expected_version=1,
+        )
+
+
+def test_closed_order_cannot_be_edited(w: World) -> None:
+    owner = actor(w.mediator)
+    order_id = new_order(owner)
+    run(
+        orders.change_status,
+        owner,
+        order_id=order_id,
+        status=OrderStatus.CLOSED_EXPIRED,
+        reason=None,
+        expected_version=1,
+    )
+    with pytest.raises(InvalidState):
+        run(
+            orders.update_order,
+            owner,
+            order_id=order_id,
+            changes=OrderUpdate(positions=5),
+            expected_version=2,
+        )
