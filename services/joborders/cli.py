@@ -16,6 +16,14 @@ def remind_overdue() -> None:
     console.print(f"Sent {sent} new overdue reminder(s)")
 
 
+@orders_app.command("close-expired")
+def close_expired() -> None:
+    """Close orders whose placement deadline has passed (as "closed, deadline expired")."""
+    from services.joborders.tasks import close_expired as task
+
+    console.print(f"Closed {task.apply().get()} order(s) past their placement deadline")
+
+
 @orders_app.command("overdue")
 def list_overdue() -> None:
     """List orders past their processing deadline with no mediation action yet."""

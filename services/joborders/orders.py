@@ -385,3 +385,31 @@ def owner_history(session: Session, actor: Actor, *, order_id: uuid.UUID) -> lis
         .order_by(OwnerChange.at, OwnerChange.id)
     )
     return list(session.scalars(stmt))
+
+
+def close_expired_orders(session: Session, *, on: date | None = None) -> list[uuid.UUID]:
+    """Close open orders whose placement deadline has passed, as Jobbro on the owner's behalf."""
+    on = on or today()
+    stmt = select(JobOrder.id).where(
+        JobOrder.status.in_(OPEN_STATUSES),
+        JobOrder.placement_deadline.is_not(None),
+        JobOrder.placement_deadline < on,
+    )
+    closed = []
+    for order_id in list(session.scalars(stmt)):
+        order = get_order_for_update(session, order_id)
+        if order.status not in OPEN_STATUSES:
+            continue  # closed by someone while we looked
+        system = Actor(
+            kind="system",
+            id=None,
+            name="Jobbro",
+            organisation_id=order.coordinator_organisation_id,
+            organisation_name=order.coordinator.name,
+            organisation_kind=order.coordinator.kind,
+        )
+        claim_version(session, order, None)
+        set_status(session, system, order, OrderStatus.CLOSED_EXPIRED, "Formidlingsfristen udløb")
+        audit.record(session, system, "order.expire", subject_type="job_order", subject_id=order.id)
+        closed.append(order.id)
+    return closed

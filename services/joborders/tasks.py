@@ -7,7 +7,7 @@ from sqlalchemy.exc import OperationalError
 
 from services.joborders.models import JobOrder
 from services.joborders.notifications import mediators_of, notify
-from services.joborders.orders import overdue_condition, today
+from services.joborders.orders import close_expired_orders, overdue_condition, today
 from shared.db import unit_of_work
 from shared.models import Organisation, User
 from shared.tasks import celery_app
@@ -67,3 +67,10 @@ def remind_overdue() -> int:
             )
             sent += note is not None
     return sent
+
+
+@celery_app.task(name="joborders.close_expired", acks_late=True, **_RETRY)
+def close_expired() -> int:
+    """Close orders whose placement deadline has passed; returns how many it closed."""
+    with unit_of_work() as session:
+        return len(close_expired_orders(session))

@@ -330,3 +330,17 @@ def test_closed_order_cannot_be_edited(w: World) -> None:
             changes=OrderUpdate(positions=5),
             expected_version=2,
         )
+
+
+def test_orders_past_their_placement_deadline_close_as_expired(w: World) -> None:
+    from services.joborders.tasks import close_expired
+
+    owner = actor(w.mediator)
+    past = new_order(owner, placement_deadline=date(2026, 1, 31))
+    future = new_order(owner, placement_deadline=date(2099, 1, 31))
+    assert close_expired.apply().get() == 1
+    assert close_expired.apply().get() == 0
+    assert run(orders.read_order, owner, order_id=past).status is OrderStatus.CLOSED_EXPIRED
+    assert run(orders.read_order, owner, order_id=future).status is OrderStatus.IN_PROCESS
+    last = run(orders.mediation_log, owner, order_id=past)[-1]
+    assert (last.type, last.actor_type, last.actor_name) == (EventType.CLOSED, "system", "Jobbro")
