@@ -323,3 +323,27 @@ def test_a_filter_padded_with_unknown_ids_still_finds_every_allowed_vector(
     _, found = index.search(queries, 10, allowed_ids=allowed)
     _, want = brute_force(ids[:200], x[:200], queries, 10)
     np.testing.assert_array_equal(found, want)
+
+
+@pytest.mark.parametrize("exact_max", [10_000, 500])
+def test_a_served_generation_is_memory_mapped_read_only_and_searches_alike(
+    tmp_path: Path, data: tuple[np.ndarray, np.ndarray], exact_max: int
+) -> None:
+    ids, x = data
+    index = VectorIndex.create(DIM, exact_max=exact_max)
+    index.add(ids, x)
+    IndexStore(tmp_path).publish(index, {})
+    served = IndexStore(tmp_path).current()
+    assert served is not None
+    assert served.read_only
+    assert served.kind == index.kind
+    np.testing.assert_array_equal(served.search(x[:5], 7)[1], index.search(x[:5], 7)[1])
+    allowed = ids[::3]
+    np.testing.assert_array_equal(
+        served.search(x[:5], 7, allowed_ids=allowed)[1],
+        index.search(x[:5], 7, allowed_ids=allowed)[1],
+    )
+    with pytest.raises(RuntimeError, match="memory-mapped"):
+        served.add(ids[:1], x[:1])
+    with pytest.raises(RuntimeError, match="memory-mapped"):
+        served.remove(ids[:1])
