@@ -248,11 +248,12 @@ def bench_index(
             stats, found = time_queries(
                 lambda q, ix=index, a=allowed: ix.search(q, K, allowed_ids=a)[1], queries
             )
-            path = (
-                "exact over the allowed vectors"
-                if len(allowed) <= vector_index.FILTER_EXACT_MAX
-                else "id selector in the index"
-            )
+            if len(allowed) <= vector_index.FILTER_EXACT_MAX:
+                path = "exact over the allowed vectors"
+            elif fraction >= vector_index.POSTFILTER_MIN_SHARE:
+                path = "unfiltered search, then filtered (over-fetch)"
+            else:
+                path = "id selector in the index"
             entry[f"filter_{fraction:g}"] = {
                 **stats,
                 "recall_at_50": recall_at(found, truth),
@@ -673,6 +674,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "ivf_lists_per_sqrt_n": vector_index.IVF_LISTS_PER_SQRT_N,
             "ivf_nprobe": vector_index.IVF_NPROBE,
             "filter_exact_max": vector_index.FILTER_EXACT_MAX,
+            "postfilter_min_share": vector_index.POSTFILTER_MIN_SHARE,
         },
         "targets": {
             "ingest_ratio_min": 0.9,
