@@ -87,6 +87,9 @@ def register(app: typer.Typer) -> None:
         ] = None,
         max_minutes: Annotated[float, typer.Option(help="Stop training after this long")] = 28.0,
         threads: Annotated[int, typer.Option(help="torch CPU threads")] = 2,
+        method: Annotated[
+            str, typer.Option(help="adapter (linear layer on the frozen model) or full")
+        ] = "adapter",
         pairs: Annotated[
             str | None, typer.Option(help="Comma-separated pair kinds (default: see MODEL_CARD)")
         ] = None,
@@ -96,24 +99,29 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Fine-tune the base model on Danish ESCO data (CPU, fixed seed) into models/."""
         from services.matching.occupations.evaluate import evaluate
-        from services.matching.occupations.train import TrainConfig, train
+        from services.matching.occupations.train import TrainConfig, train, train_adapter
         from shared.settings import get_matching_settings
 
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
         settings = get_matching_settings()
         target = output or settings.tuned_model_path
-        config = TrainConfig(epochs=epochs, seed=seed, max_minutes=max_minutes, threads=threads)
+        if method not in {"adapter", "full"}:
+            raise typer.BadParameter("--method is adapter or full")
+        config = TrainConfig(
+            epochs=epochs, seed=seed, max_minutes=max_minutes, threads=threads, method=method
+        )
         if pairs:
             config.pair_kinds = tuple(k.strip() for k in pairs.split(",") if k.strip())
 
-        def evaluate_fn(path: Path) -> dict[str, Any]:
+        train_fn = train_adapter if config.method == "adapter" else train
+        info = train_fn(settings.model_path, target, config)
+        if evaluate_after:
             from services.matching.embedding import Embedder
+            from services.matching.occupations.train import update_model_card
 
             embedders = _eval_embedders(include_tuned=False)
-            embedders["tuned:" + path.name] = Embedder(path)
-            return evaluate(embedders, cache_dir=_cache_dir())
-
-        info = train(settings.model_path, target, config, evaluate_fn if evaluate_after else None)
+            embedders["tuned:" + target.name] = Embedder(target)
+            update_model_card(target, evaluate(embedders, cache_dir=_cache_dir()))
         typer.echo(json.dumps({k: v for k, v in info.items() if k != "evaluation"}, indent=2))
         typer.echo(f"model written to {target} (see MODEL_CARD.md)")
 

@@ -14,10 +14,11 @@ import os
 import random
 import shutil
 import time
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from services.matching.occupations.data import (
     english_occupations,
@@ -64,6 +65,15 @@ class TrainConfig:
     # Token embeddings stay fixed: fewer optimizer updates and less memory, and
     # 10k pairs are too few to move a 30k-row vocabulary usefully.
     freeze_embeddings: bool = True
+    # "adapter": train a linear layer on top of the frozen model (minutes even on a
+    # loaded CPU); "full": fine-tune the transformer itself (see module docstring).
+    method: str = "adapter"
+    adapter_epochs: int = 30
+    adapter_batch_size: int = 256
+    adapter_learning_rate: float = 1e-3
+    # Pulls the projection toward identity so text unlike titles (CVs,
+    # requirements) keeps the base model's geometry.
+    adapter_identity_penalty: float = 1.0
     notes: dict[str, str] = field(default_factory=dict)
 
 
@@ -145,15 +155,95 @@ def _batches_without_shared_keys(
     return batches
 
 
+def fit_adapter(
+    vectors: dict[str, np.ndarray], pairs: list[Pair], config: TrainConfig
+) -> tuple[Any, Any, list[float]]:
+    """Train W, b so normalise(W·x + b) puts each pair together (symmetric in-batch loss)."""
+    import torch
+
+    torch.manual_seed(config.seed)
+    rng = random.Random(config.seed)
+    dim = len(next(iter(vectors.values())))
+    weight = torch.nn.Parameter(torch.eye(dim))
+    bias = torch.nn.Parameter(torch.zeros(dim))
+    eye = torch.eye(dim)
+    optimizer = torch.optim.AdamW([weight, bias], lr=config.adapter_learning_rate, weight_decay=0)
+    losses: list[float] = []
+    for _ in range(config.adapter_epochs):
+        for batch in make_batches(pairs, config.adapter_batch_size, rng):
+            xa = torch.as_tensor(np.stack([vectors[p.anchor] for p in batch]))
+            xb = torch.as_tensor(np.stack([vectors[p.positive] for p in batch]))
+            a = torch.nn.functional.normalize(xa @ weight.T + bias, dim=-1)
+            b = torch.nn.functional.normalize(xb @ weight.T + bias, dim=-1)
+            logits = a @ b.T * config.scale
+            target = torch.arange(len(batch))
+            loss = (
+                torch.nn.functional.cross_entropy(logits, target)
+                + torch.nn.functional.cross_entropy(logits.T, target)
+            ) / 2 + config.adapter_identity_penalty * ((weight - eye) ** 2).sum() / dim
+            loss.backward()
+            optimizer.step()
+            optimizer.zero_grad()
+            losses.append(float(loss.detach()))
+    return weight.detach(), bias.detach(), losses
+
+
+def train_adapter(base_model: Path, output: Path, config: TrainConfig) -> dict[str, Any]:
+    """Embed the pairs once with the frozen model, fit the adapter, save model + Dense layer."""
+    import torch
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.models import Dense, Normalize
+
+    torch.set_num_threads(config.threads)
+    started = time.perf_counter()
+    cpu_started = time.process_time()
+    held_out = set(load_devset().held_out)
+    pairs = build_pairs(config, held_out)
+    model = SentenceTransformer(str(base_model), device="cpu")
+    texts = sorted({t for p in pairs for t in (p.anchor, p.positive)})
+    log.info("embedding %d training texts with the frozen model", len(texts))
+    encoded = model.encode(texts, batch_size=128, normalize_embeddings=True, convert_to_numpy=True)
+    vectors = dict(zip(texts, encoded, strict=True))
+    embed_seconds = time.perf_counter() - started
+    weight, bias, losses = fit_adapter(vectors, pairs, config)
+    train_seconds = time.perf_counter() - started
+    model.append(
+        Dense(
+            weight.shape[1],
+            weight.shape[0],
+            activation_function=torch.nn.Identity(),
+            init_weight=weight,
+            init_bias=bias,
+        )
+    )
+    model.append(Normalize())
+    return _save(
+        model,
+        base_model,
+        output,
+        config,
+        pairs,
+        held_out,
+        {
+            "steps": len(losses),
+            "planned_steps": len(losses),
+            "stopped_early": False,
+            "train_seconds": round(train_seconds, 1),
+            "embed_seconds": round(embed_seconds, 1),
+            "cpu_seconds": round(time.process_time() - cpu_started, 1),
+            "final_loss": round(sum(losses[-25:]) / max(1, len(losses[-25:])), 4),
+            "identity_distance": round(float(((weight - torch.eye(len(weight))) ** 2).sum()), 4),
+        },
+    )
+
+
 def train(
     base_model: Path,
     output: Path,
     config: TrainConfig,
-    evaluate_fn: Callable[[Path], dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Fine-tune `base_model` and write it (float16 weights + MODEL_CARD.md) to `output`."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    import numpy as np
     import torch
     from sentence_transformers import SentenceTransformer
 
@@ -229,6 +319,35 @@ def train(
     cpu_seconds = time.process_time() - cpu_started
 
     model.eval()
+    return _save(
+        model,
+        base_model,
+        output,
+        config,
+        pairs,
+        held_out,
+        {
+            "steps": step,
+            "planned_steps": total_steps,
+            "stopped_early": stopped_early,
+            "train_seconds": round(train_seconds, 1),
+            "cpu_seconds": round(cpu_seconds, 1),
+            "final_loss": round(sum(losses[-25:]) / max(1, len(losses[-25:])), 4),
+        },
+    )
+
+
+def _save(
+    model: Any,
+    base_model: Path,
+    output: Path,
+    config: TrainConfig,
+    pairs: list[Pair],
+    held_out: set[str],
+    record: dict[str, Any],
+) -> dict[str, Any]:
+    import torch
+
     tmp = output.with_name(output.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     # 16-bit weights keep the folder near 45 MB; they load back as float32 (see below).
@@ -244,18 +363,11 @@ def train(
         "pairs": len(pairs),
         "pairs_by_kind": kinds,
         "held_out_occupations": len(held_out),
-        "steps": step,
-        "planned_steps": total_steps,
-        "stopped_early": stopped_early,
-        "train_seconds": round(train_seconds, 1),
-        "cpu_seconds": round(cpu_seconds, 1),
-        "final_loss": round(sum(losses[-25:]) / max(1, len(losses[-25:])), 4),
+        **record,
         "torch": torch.__version__,
     }
     shutil.rmtree(output, ignore_errors=True)
     tmp.rename(output)
-    if evaluate_fn is not None:
-        info["evaluation"] = evaluate_fn(output)
     (output / "training.json").write_text(json.dumps(info, indent=2, ensure_ascii=False) + "\n")
     (output / "MODEL_CARD.md").write_text(model_card(info), encoding="utf-8")
     return info
