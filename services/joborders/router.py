@@ -25,15 +25,16 @@ from services.joborders.schemas import (
     TakeForwardedIn,
 )
 from services.joborders.views import order_out
+from shared.actor import Actor
 from shared.auth import CurrentActor, SessionDep
 from shared.errors import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/api/orders", tags=["job orders"], responses=PROBLEM_RESPONSES)
 
 
-def _with_etag(response: Response, order: JobOrder) -> OrderOut:
+def _with_etag(response: Response, order: JobOrder, actor: Actor) -> OrderOut:
     response.headers["ETag"] = f'"{order.version}"'
-    return order_out(order)
+    return order_out(order, actor)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=OrderOut)
@@ -47,7 +48,7 @@ def create_order(
     """Register an order; a system client names the owner with `owner_email`."""
     order = orders.create_order(session, actor, data=body, idempotency_key=idempotency_key)
     response.headers["Location"] = f"/api/orders/{order.id}"
-    return _with_etag(response, order)
+    return _with_etag(response, order, actor)
 
 
 @router.get("", response_model=OrderPage)
@@ -73,7 +74,7 @@ def list_orders(
         sort=sort,
     )
     rows, total = orders.list_orders(session, actor, filters=filters, limit=limit, offset=offset)
-    return OrderPage(total=total, items=[order_out(o) for o in rows])
+    return OrderPage(total=total, items=[order_out(o, actor) for o in rows])
 
 
 @router.get("/{order_id}", response_model=OrderOut)
@@ -81,7 +82,7 @@ def get_order(
     order_id: uuid.UUID, actor: CurrentActor, session: SessionDep, response: Response
 ) -> OrderOut:
     """One order; the ETag carries its version for If-Match."""
-    return _with_etag(response, orders.read_order(session, actor, order_id=order_id))
+    return _with_etag(response, orders.read_order(session, actor, order_id=order_id), actor)
 
 
 @router.patch("/{order_id}", response_model=OrderOut)
@@ -101,7 +102,7 @@ def update_order(
         changes=body,
         expected_version=expected_version(if_match, body.version),
     )
-    return _with_etag(response, order)
+    return _with_etag(response, order, actor)
 
 
 @router.put("/{order_id}/employer-contact", response_model=OrderOut)
@@ -121,7 +122,7 @@ def change_employer_contact(
         contact=body,
         expected_version=expected_version(if_match, body.version),
     )
-    return _with_etag(response, order)
+    return _with_etag(response, order, actor)
 
 
 @router.post("/{order_id}/status", response_model=OrderOut)
@@ -142,7 +143,7 @@ def change_status(
         reason=body.reason,
         expected_version=expected_version(if_match, body.version),
     )
-    return _with_etag(response, order)
+    return _with_etag(response, order, actor)
 
 
 @router.post("/{order_id}/owner", response_model=OrderOut)
@@ -164,7 +165,7 @@ def change_owner(
         new_owner_id=body.new_owner_id,
         new_owner_email=body.new_owner_email,
     )
-    return _with_etag(response, order)
+    return _with_etag(response, order, actor)
 
 
 @router.get("/{order_id}/owners", response_model=list[OwnerChangeOut])
@@ -194,7 +195,7 @@ def forward_order(
         jobcentre_id=body.jobcentre_id,
         idempotency_key=idempotency_key,
     )
-    return _with_etag(response, order)
+    return _with_etag(response, order, actor)
 
 
 @router.post("/{order_id}/take", response_model=OrderOut)
@@ -214,7 +215,7 @@ def take_forwarded(
         reason=body.reason,
         expected_version=expected_version(if_match, body.version, required=False),
     )
-    return _with_etag(response, order)
+    return _with_etag(response, order, actor)
 
 
 @router.post("/{order_id}/shares", response_model=list[ShareOut])

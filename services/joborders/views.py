@@ -9,10 +9,14 @@ from services.joborders.orders import is_overdue, processing_seconds, today
 from services.joborders.schemas import CandidateOut, OrderOut
 from shared.actor import Actor
 
+# The owner is the only contact into the employer, so only the organisations holding the
+# order see who the contact person is; a-kasser it is shared with see the employer only.
+_CONTACT_FIELDS = ("contact_name", "contact_email", "contact_phone")
 
-def order_out(order: JobOrder) -> OrderOut:
-    """An order with its derived processing-time fields."""
-    return OrderOut(
+
+def order_out(order: JobOrder, actor: Actor | None = None) -> OrderOut:
+    """An order with its derived processing-time fields, as `actor` may see it."""
+    out = OrderOut(
         **{
             name: getattr(order, name)
             for name in OrderOut.model_fields
@@ -23,6 +27,10 @@ def order_out(order: JobOrder) -> OrderOut:
         owner_name=order.owner.name,
         coordinator_name=order.coordinator.name,
     )
+    holders = (order.coordinator_organisation_id, order.owner_organisation_id)
+    if actor is not None and actor.organisation_id not in holders:
+        out = out.model_copy(update=dict.fromkeys(_CONTACT_FIELDS))
+    return out
 
 
 def candidate_out(

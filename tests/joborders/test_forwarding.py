@@ -299,3 +299,15 @@ def test_concurrent_retries_of_one_forward_make_one_forward(w: World) -> None:
             )
         )
     assert forwards == 1
+
+
+def test_shared_akasse_sees_the_employer_but_not_the_contact_person(app: FastAPI, w: World) -> None:
+    from tests.joborders.helpers import HttpAs
+
+    order_id = new_order(actor(w.mediator))
+    run(forwarding.share_order, actor(w.mediator), order_id=order_id, organisation_ids=[w.akasse])
+    seen = HttpAs(app, w.caseworker).get(f"/api/orders/{order_id}").json()
+    assert seen["employer_name"] == "Grenaa Havn A/S"
+    assert (seen["contact_name"], seen["contact_email"], seen["contact_phone"]) == (None,) * 3
+    holder = HttpAs(app, w.mediator2).get(f"/api/orders/{order_id}").json()
+    assert holder["contact_name"] == "Karin Holm"
