@@ -88,6 +88,8 @@ def test_jobcentre_takes_forwarded_order_finds_candidates_and_records_the_hire(
     log_in(page, "mette@norddjurs.dk")
     expect(page.get_by_role("heading", level=1, name="Mine jobordrer")).to_be_visible()
     expect(page.locator("header .who")).to_contain_text("Jobcenter Norddjurs")
+    # The forwarding notified the jobcentre's mediators: the header counts it.
+    expect(page.locator("#notification-count")).to_contain_text("ulæste")
     inbox = page.locator("section", has=page.get_by_role("heading", name=re.compile("Indbakke")))
     expect(inbox).to_contain_text(title)
     assert_accessible(page)
@@ -155,6 +157,7 @@ def test_jobcentre_takes_forwarded_order_finds_candidates_and_records_the_hire(
     screenshot(page, "noegletal")
     page.get_by_role("link", name=re.compile("^Notifikationer")).click()
     expect(page.get_by_role("heading", level=1, name="Notifikationer")).to_be_visible()
+    expect(page.locator("ul.notifications")).to_contain_text(title)
     assert_accessible(page)
     screenshot(page, "notifikationer")
 
