@@ -126,6 +126,30 @@ AKASSE_FOR_MAJOR = {
     "5": "FOA A-kasse", "6": "3F A-kasse", "7": "3F A-kasse", "8": "3F A-kasse", "9": "3F A-kasse",
 }  # fmt: skip
 OTHER_LANGUAGES = ["pl", "ar", "uk", "ro", "de", "lt", "tr", "en"]
+# Occupations (ESCO preferred labels) that fill most of a regional CV bank; the demo draws
+# most wishes from these so a mediator's everyday searches find several candidates.
+COMMON_OCCUPATIONS = [
+    "buschauffør", "taxichauffør", "chauffør - kørsel med farligt gods", "bagagevognschauffør",
+    "lagerarbejder", "lagerkoordinator", "gaffeltruckfører", "mobilkranfører",
+    "containerkranfører", "social- og sundhedshjælper", "social- og sundhedsassistent",
+    "sygeplejerske", "grundskolelærer", "børnehavepædagog", "skolepædagog",
+    "medarbejder i en børnepasningsordning", "specialpædagog", "socialhjælper", "kok",
+    "køkkenassistent", "tjener", "bartender", "opvasker", "rengøringsassistent",
+    "vinduespudser", "butiksassistent", "salgsassistent", "kasseassistent", "butiksleder",
+    "receptionist", "administrativ assistent", "bogholderiassistent", "lønbogholder",
+    "sekretær", "lægesekretær", "callcentermedarbejder", "kundeservicemedarbejder",
+    "telefonist", "tømrer", "murer", "bygningsmaler", "elektriker",
+    "plade- og konstruktionssmed", "svejser", "smed", "vvs-installatør", "tagdækker",
+    "stilladsopstiller", "automekaniker", "industrimekaniker", "skibsmekaniker",
+    "CNC-operatør", "produktionsmedarbejder", "industrislagter", "bager",
+    "fødevareanalytiker", "havegartner", "anlægsgartner", "gartner", "skovarbejder",
+    "landmand med blandet drift", "kvægavler", "dyrepasser", "vicevært", "flyttearbejder",
+    "postbud", "stevedore", "matros", "skibsfører", "sikkerhedsvagt", "portør",
+    "hjemmehjælper", "projektleder", "civilingeniør", "softwareudvikler", "revisor",
+    "socialrådgiver", "fysioterapeut", "ergoterapeut", "tandklinikassistent", "frisør",
+    "indkøber", "speditør", "journalist", "psykolog",
+]  # fmt: skip
+COMMON_SHARE = 0.75
 
 
 @dataclass(frozen=True)
@@ -170,7 +194,17 @@ def occupation_pool() -> dict[str, list[Occupation]]:
     return pool
 
 
-def pick_occupation(rng: random.Random) -> Occupation:
+@lru_cache(maxsize=1)
+def common_occupations() -> list[Occupation]:
+    """COMMON_OCCUPATIONS resolved to ESCO occupations (labels missing from ESCO drop out)."""
+    by_label = {o.preferred_label: o for group in occupation_pool().values() for o in group}
+    return [by_label[label] for label in COMMON_OCCUPATIONS if label in by_label]
+
+
+def pick_occupation(rng: random.Random, common_share: float = 0.0) -> Occupation:
+    """An occupation: from the common ones with `common_share`, else any by major group."""
+    if common_share > 0 and rng.random() < common_share:
+        return rng.choice(common_occupations())
     majors = list(MAJOR_WEIGHTS)
     major = rng.choices(majors, weights=[MAJOR_WEIGHTS[m] for m in majors])[0]
     return rng.choice(occupation_pool()[major])
@@ -297,7 +331,7 @@ def generate(count: int, seed: int) -> Iterator[DemoCv]:
     """`count` CVs; the same seed always yields the same CVs in the same order."""
     rng = random.Random(seed)
     for i in range(count):
-        yield make_cv(rng, i, seed, pick_occupation(rng))
+        yield make_cv(rng, i, seed, pick_occupation(rng, COMMON_SHARE))
 
 
 def unemployed_since(rng: random.Random) -> date:
