@@ -4,21 +4,21 @@ from collections.abc import Iterator
 
 import pytest
 
-from services.matching.occupations.normalize import (
-    TitleNormalizer,
-    build_default_normalizer,
-    set_normalizer,
-)
+from services.matching.embedding import get_embedder
+from services.matching.occupations.data import load_occupations
+from services.matching.occupations.normalize import TitleNormalizer, set_normalizer
 
 
 @pytest.fixture(scope="session")
 def normalizer(request: pytest.FixtureRequest) -> Iterator[TitleNormalizer]:
-    """The product's normaliser (model loaded once); installed as the process-wide one."""
-    # The pytest cache outlives the run's temporary data dir, so the ~2 min label
-    # embedding happens once per model, not once per test run.
+    """The installed model over the Danish labels, installed as the process-wide normaliser."""
+    # The pytest cache outlives the run's temporary data dir, so the label
+    # embedding (1-2 min) happens once per model, not once per test run. The
+    # English labels the product adds (35k more) would make that 5x longer;
+    # test_normalize checks them with the lexical signal instead.
     cache = request.config.cache
     cache_dir = cache.mkdir("jobbro-occupation-labels") if cache is not None else None
-    built = build_default_normalizer(cache_dir=cache_dir)
+    built = TitleNormalizer(load_occupations(), embedder=get_embedder(), cache_dir=cache_dir)
     set_normalizer(built)
     yield built
     set_normalizer(None)

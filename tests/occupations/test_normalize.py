@@ -2,7 +2,7 @@
 
 import pytest
 
-from services.matching.occupations.data import Occupation
+from services.matching.occupations.data import Occupation, english_labels, load_occupations
 from services.matching.occupations.normalize import (
     TitleNormalizer,
     clean_title,
@@ -80,3 +80,11 @@ def test_lexical_normaliser_ranks_compound_by_character_ngrams() -> None:
     assert [m.uri for m in matches][:2] == ["u:1", "u:2"]
     assert matches[0].matched_label in {"buschauffør", "rutebuschauffør"}
     assert lexical.normalize("   ", k=3) == []
+
+
+def test_english_labels_join_their_occupation_without_the_model() -> None:
+    lexical = TitleNormalizer(load_occupations(), embedder=None, extra_labels=english_labels())
+    top = lexical.normalize("key account manager", k=5)
+    assert top[0].matched_label.lower() == "key account manager"
+    # A Danish title still matches its Danish preferred label first.
+    assert lexical.normalize("buschauffør", k=1)[0].label == "buschauffør"

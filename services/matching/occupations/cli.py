@@ -78,6 +78,19 @@ def register(app: typer.Typer) -> None:
                 f"{m.score:.3f}  {m.isco_group}  {m.label}  (via {m.matched_label!r})  {m.uri}"
             )
 
+    @occupations_app.command("warm")
+    def warm_cmd() -> None:
+        """Embed every occupation label now (cached under the data dir) so requests start fast."""
+        from services.matching.occupations.normalize import get_normalizer
+
+        started = time.perf_counter()
+        normalizer = get_normalizer()
+        model = getattr(normalizer.embedder, "model_name", "none (lexical only)")
+        typer.echo(
+            f"{len(normalizer.labels)} labels ready with model {model}"
+            f" in {time.perf_counter() - started:.1f} s"
+        )
+
     @model_app.command("train")
     def train_cmd(
         epochs: Annotated[int, typer.Option(help="Passes over the pairs")] = 1,
