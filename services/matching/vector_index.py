@@ -32,7 +32,7 @@ KEEP_GENERATIONS = 2
 # IVF defaults, tuned with bench/matching.py (numbers in docs/matching-index.md):
 # nlist = IVF_LISTS_PER_SQRT_N * sqrt(N) lists, IVF_NPROBE of them scanned per query.
 IVF_LISTS_PER_SQRT_N = 1.0
-IVF_NPROBE = 16
+IVF_NPROBE = 32
 # k-means wants ~39 points per centroid; more buys nothing but training time.
 IVF_TRAIN_POINTS_PER_LIST = 40
 # k-means iterations when training the lists (FAISS's default is 25; the
