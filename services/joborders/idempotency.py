@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from services.joborders.models import IdempotencyKey
@@ -20,12 +20,17 @@ from shared.errors import Conflict
 class Claim:
     """A key claimed by this request; `complete` stores what it created."""
 
-    row: IdempotencyKey | None
+    session: Session | None = None
+    row_id: uuid.UUID | None = None
 
     def complete(self, resource_id: uuid.UUID) -> None:
         """Remember the resource the first request produced."""
-        if self.row is not None:
-            self.row.resource_id = resource_id
+        if self.session is not None and self.row_id is not None:
+            self.session.execute(
+                update(IdempotencyKey)
+                .where(IdempotencyKey.id == self.row_id)
+                .values(resource_id=resource_id)
+            )
 
 
 def fingerprint(operation: str, payload: dict[str, Any]) -> str:
@@ -64,11 +69,8 @@ def claim(
 ) -> tuple[Claim, uuid.UUID | None]:
     """Claim the key for this request, or return the resource an earlier request created."""
     if key is None:
-        return Claim(None), None
+        return Claim(), None
     digest = fingerprint(operation, payload)
-    earlier = lookup(session, actor, key=key, operation=operation, payload=payload)
-    if earlier is not None:
-        return Claim(None), earlier
     row_id = uuid.uuid4()
     values = {
         "id": row_id,
@@ -78,19 +80,17 @@ def claim(
         "fingerprint": digest,
         "created_at": utcnow(),
     }
-    # A concurrent twin inserts the same key: the unique index makes us wait for it.
-    if not insert_if_absent(session, IdempotencyKey, values):
-        existing = session.scalar(
-            select(IdempotencyKey)
-            .where(
-                IdempotencyKey.organisation_id == actor.organisation_id,
-                IdempotencyKey.key == key,
-            )
-            .execution_options(populate_existing=True)
+    # A concurrent twin inserting the same key makes us wait for it on the unique index.
+    if insert_if_absent(session, IdempotencyKey, values):
+        return Claim(session, row_id), None
+    existing = session.scalar(
+        select(IdempotencyKey)
+        .where(
+            IdempotencyKey.organisation_id == actor.organisation_id,
+            IdempotencyKey.key == key,
         )
-        if existing is None:
-            raise Conflict("A request with this Idempotency-Key is still being processed")
-        return Claim(None), _check(existing, operation, digest)
-    row = session.get(IdempotencyKey, row_id)
-    assert row is not None
-    return Claim(row), None
+        .execution_options(populate_existing=True)
+    )
+    if existing is None:
+        raise Conflict("A request with this Idempotency-Key is still being processed")
+    return Claim(), _check(existing, operation, digest)

@@ -36,7 +36,7 @@ from shared import audit
 from shared.actor import Actor
 from shared.db import utcnow
 from shared.errors import Forbidden, InvalidState, ValidationFailed
-from shared.models import OrgKind, User
+from shared.models import Organisation, OrgKind, User
 from shared.settings import get_joborder_settings
 
 # Manual status changes; hires close an order as filled on their own.
@@ -142,6 +142,9 @@ def create_order(
         origin_organisation_id=actor.organisation_id,
         version=1,
         event_seq=0,
+        # Set the loaded rows too, so the response needs no lazy loads.
+        owner=owner,
+        coordinator=session.get(Organisation, actor.organisation_id),
     )
     session.add(order)
     session.flush()
