@@ -7,6 +7,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,8 @@ LABEL_CACHE = (
     / "jobbro-tests"
     / "occupations"
 )
+JOBBRO_CLI = [sys.executable, "-c", "from services.cli import app; app()"]
+UVICORN = [sys.executable, "-m", "uvicorn", "services.app:create", "--factory"]
 CV_SOURCE_KEY = "jb_demond_norddjurs-cv-source-demo-key"
 
 
@@ -35,11 +38,13 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _server_env(data_dir: Path) -> dict[str, str]:
+def _server_env(data_dir: Path, database_url: str | None) -> dict[str, str]:
     env = dict(os.environ)
-    # The live server has its own SQLite under its own data dir, whatever the suite uses.
+    # The live server has its own database and data dir, whatever the suite uses.
     for key in ("JOBBRO_DATABASE_URL", "JOBBRO_BROKER_URL", "JOBBRO_MATCHING_INDEX_DIR"):
         env.pop(key, None)
+    if database_url:
+        env["JOBBRO_DATABASE_URL"] = database_url
     env.update(
         JOBBRO_DATA_DIR=str(data_dir),
         JOBBRO_ENV="test",
@@ -60,67 +65,85 @@ def live_server() -> Iterator[str]:
         yield EXTERNAL_URL
         return
     data_dir = Path(tempfile.mkdtemp(prefix="jobbro-browser-"))
-    env = _server_env(data_dir)
     cache = data_dir / "cache" / "occupations"
     if LABEL_CACHE.is_dir():
         shutil.copytree(LABEL_CACHE, cache, dirs_exist_ok=True)
-    cli = [sys.executable, "-c", "from services.cli import app; app()"]
-    subprocess.run(
-        [*cli, "demo", "load", "--cvs", str(DEMO_CVS)],
-        cwd=REPO,
-        env=env,
-        check=True,
-        capture_output=True,
-        timeout=900,
-    )
-    port = _free_port()
+    # On PostgreSQL when the suite has one (CI), else SQLite in the data dir.
+    pg_admin = os.environ.get("JOBBRO_TEST_POSTGRES_URL", "")
+    pg_name = f"jobbro_browser_{uuid.uuid4().hex[:10]}"
+    proc: subprocess.Popen[bytes] | None = None
     log = (data_dir / "server.log").open("wb")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "services.app:create",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        cwd=REPO,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(
-                    "server exited: " + (data_dir / "server.log").read_text()[-2000:]
-                )
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("server did not answer /healthz within 60 s")
-            time.sleep(0.2)
+        env = _server_env(data_dir, _create_pg_database(pg_admin, pg_name) if pg_admin else None)
+        subprocess.run(
+            [*JOBBRO_CLI, "demo", "load", "--cvs", str(DEMO_CVS)],
+            cwd=REPO,
+            env=env,
+            check=True,
+            capture_output=True,
+            timeout=900,
+        )
+        port = _free_port()
+        proc = subprocess.Popen(
+            [*UVICORN, "--host", "127.0.0.1", "--port", str(port)],
+            cwd=REPO,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        url = f"http://127.0.0.1:{port}"
+        _wait_until_healthy(proc, url, data_dir / "server.log")
         seed_cvs(url)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        if proc is not None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
         log.close()
         if cache.is_dir():
             shutil.copytree(cache, LABEL_CACHE, dirs_exist_ok=True)
         shutil.rmtree(data_dir, ignore_errors=True)
+        if pg_admin:
+            _drop_pg_database(pg_admin, pg_name)
+
+
+def _wait_until_healthy(proc: "subprocess.Popen[bytes]", url: str, log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError("server exited: " + log.read_text()[-2000:])
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError("server did not answer /healthz within 60 s")
+        time.sleep(0.2)
+
+
+def _create_pg_database(admin_url: str, name: str) -> str:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_pg_database(admin_url: str, name: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
 
 
 # A few known people, so the journeys do not depend on what the random demo CVs contain.
