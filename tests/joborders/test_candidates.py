@@ -437,3 +437,21 @@ def test_outsider_cannot_search_candidates_for_an_order(
     r = HttpAs(app, w.outsider).get(f"/api/orders/{order_id}/matches")
     assert r.status_code == 403
     assert matching.queries == []
+
+
+def test_contact_by_an_organisation_outside_the_rule_is_403_and_audited(
+    app: FastAPI, w: World, matching: FakeMatching
+) -> None:
+    order_id = _shared_order(w)
+    c = _add(actor(w.mediator), order_id, matching.add_cv("Jens Hansen", w.akasse))
+    r = HttpAs(app, w.caseworker).post(
+        f"/api/orders/{order_id}/candidates/{c.id}/contact", json={"outcome": "interested"}
+    )
+    assert r.status_code == 403
+    with db.unit_of_work() as s:
+        denied = s.scalars(
+            select(AuditEvent).where(
+                AuditEvent.outcome == Outcome.DENY, AuditEvent.action == "candidate.contact"
+            )
+        ).all()
+    assert [(d.actor_id, d.subject_id) for d in denied] == [(w.caseworker.id, str(c.id))]
