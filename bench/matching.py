@@ -9,7 +9,7 @@ Flags:
     --quick              small sizes everywhere (smoke run, numbers are indicative only)
     --sizes 100000,...   vector counts for the index part (default 100000,1000000)
     --queries N          queries per latency/recall measurement (default 300)
-    --ingest-texts N     CV texts per round of the ingest-throughput part (default 192)
+    --ingest-texts N     CVs per round of the ingest-throughput part (default 128, 4 rounds)
     --e2e-cvs N          CVs in the database for the end-to-end part (default 100000)
     --skip-ingest / --skip-index / --skip-e2e   leave a part out
     --synthetic          index part on synthetic clustered vectors instead of real label
@@ -676,7 +676,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         int(s) for s in (args.sizes or ("20000" if args.quick else "100000,1000000")).split(",")
     ]
     n_queries = args.queries or (50 if args.quick else 300)
-    ingest_texts = args.ingest_texts or (32 if args.quick else 192)
+    ingest_texts = args.ingest_texts or (32 if args.quick else 128)
     e2e_cvs = args.e2e_cvs or (5000 if args.quick else 100_000)
     if args.nprobe:
         vector_index.IVF_NPROBE = args.nprobe
@@ -708,7 +708,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         },
     }
     if not args.skip_ingest:
-        report["ingest"] = bench_ingest(ingest_texts, rounds=2 if args.quick else 3)
+        report["ingest"] = bench_ingest(ingest_texts, rounds=2 if args.quick else 4)
     if not args.skip_index:
         filters = (0.01, 0.1, 0.5)
         anchors = None
