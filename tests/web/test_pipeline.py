@@ -124,3 +124,33 @@ def test_an_htmx_action_that_is_refused_gets_a_danish_fragment(
     assert r.status_code == 403
     assert r.text.startswith('<p role="alert"')
     assert "Det har du ikke adgang til." in r.text
+
+
+def test_free_text_result_is_added_to_one_of_my_orders(
+    client: TestClient, matching: FakeMatching, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from services.web.pages import candidates as page_module
+
+    def search(session: object, actor: object, text: str, **kwargs: object) -> object:
+        return matching.rank_for_order(actor, None, None)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(page_module.matching, "search_free_text", search)
+    token = f.login(client, f.user(f.org()))
+    order = client.post(
+        "/jobordrer/ny", data={**VALID, "csrf_token": token}, follow_redirects=False
+    ).headers["location"]
+    cv = matching.add_cv("Ali Hassan", None)
+    page = client.get("/kandidater?q=truckfører").text
+    assert "Tilføj Ali Hassan til jobordre" in page
+    assert "Lagermedarbejder – Bjerg Lager ApS" in page
+    r = client.post(
+        "/kandidater/tilfoej",
+        data={
+            "order_id": order.rsplit("/", 1)[1],
+            "cv_id": str(cv),
+            "tilbage": "/kandidater?q=truckfører",
+            "csrf_token": token,
+        },
+    )
+    assert "Ali Hassan er tilføjet som kandidat på »Lagermedarbejder«." in r.text
+    assert "Ali Hassan" in client.get(order).text

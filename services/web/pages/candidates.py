@@ -11,6 +11,8 @@ from starlette.responses import Response
 from services.joborders import actions as order_actions
 from services.joborders import candidates as candidate_service
 from services.joborders import orders as order_service
+from services.joborders.models import OrderStatus
+from services.joborders.orders import OrderFilter
 from services.joborders.schemas import CandidateIn, ContactIn, OutcomeIn, ReasonIn
 from services.joborders.views import order_out
 from services.matching import service as matching
@@ -157,6 +159,7 @@ def free_text_search(
     results: list[dict[str, Any]] = []
     total = 0
     searched = bool(q.strip()) and not errors and filters is not None
+    target_orders = []
     if searched:
         ranked = matching.search_free_text(
             session,
@@ -169,6 +172,7 @@ def free_text_search(
         )
         results = _results(ranked, set())
         total = ranked.total
+        target_orders = _orders_to_add_to(session, actor)
     return render(
         request,
         "candidates/search.html",
@@ -186,7 +190,40 @@ def free_text_search(
         values=_filter_values(request.query_params),
         errors=errors,
         searched=searched,
+        target_orders=target_orders,
     )
+
+
+def _orders_to_add_to(session: WebSession, actor: CurrentActor) -> list[Any]:
+    """The user's own orders in process that the service lets them add candidates to."""
+    mine, _ = order_service.list_orders(
+        session,
+        actor,
+        filters=OrderFilter(view="mine", statuses=(OrderStatus.IN_PROCESS,), sort="deadline"),
+        limit=50,
+    )
+    return [o for o in mine if "add_candidate" in order_actions.allowed_actions(session, actor, o)]
+
+
+@router.post("/kandidater/tilfoej")
+def add_from_search(
+    request: Request, session: WebSession, actor: CurrentActor, form: PostedForm
+) -> Response:
+    """Put a CV found by free text on one of the user's orders."""
+    values = form_values(form)
+    back = values.get("tilbage") or "/kandidater"
+    if not back.startswith("/kandidater"):
+        back = "/kandidater"
+    try:
+        order_id = uuid.UUID(values.get("order_id", ""))
+        body = CandidateIn.model_validate({"cv_id": values.get("cv_id", "")})
+    except (ValueError, ValidationError):
+        flash(request, "Kandidaten er ikke tilføjet. Vælg en jobordre.", "error")
+        return redirect(back)
+    candidate = candidate_service.add_candidate(session, actor, order_id=order_id, data=body)
+    order = order_service.read_order(session, actor, order_id=order_id)
+    flash(request, f"{candidate.name} er tilføjet som kandidat på »{order.title}«.")
+    return redirect(back)
 
 
 @router.post("/jobordrer/{order_id}/kandidater")
