@@ -93,7 +93,7 @@ class OrderCreate(OrderDetails, EmployerContact):
     )
 
     @model_validator(mode="after")
-    def _deadlines_in_order(self) -> "OrderCreate":
+    def _aware_received_at(self) -> "OrderCreate":
         if self.received_at is not None and self.received_at.tzinfo is None:
             raise ValueError("received_at needs a time zone")
         return self
