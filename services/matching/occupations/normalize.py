@@ -1,6 +1,7 @@
 """Free-text Danish job title → ranked ESCO occupations (character n-grams + embeddings)."""
 
 import hashlib
+import json
 import logging
 import re
 import threading
@@ -28,9 +29,11 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-# Weight of the character n-gram score against the embedding score, chosen on the
-# validation split of the dev set (`jobbro eval normalize`, docs/occupations.md).
-DEFAULT_LEXICAL_WEIGHT = 0.5
+# Weight of the character n-gram score against the embedding score for the base
+# model, chosen on the validation split of the dev set (`jobbro eval normalize`,
+# docs/occupations.md: flat between 0.6 and 0.9). A tuned model carries its own
+# weight in training.json, written by the same evaluation.
+DEFAULT_LEXICAL_WEIGHT = 0.7
 # Queries are scored in chunks so a batch of thousands never holds a dense
 # (queries × 9,791 labels) matrix at once.
 _CHUNK = 512
@@ -250,9 +253,29 @@ def build_default_normalizer(cache_dir: Path | None = None) -> TitleNormalizer:
     return TitleNormalizer(
         load_occupations(),
         embedder=embedder,
+        lexical_weight=model_lexical_weight(embedder),
         cache_dir=cache_dir or label_cache_dir(),
         extra_labels=english_labels(),
     )
+
+
+def model_lexical_weight(embedder: TextEmbedder | None) -> float:
+    """The validation-picked lexical weight recorded beside a tuned model, else the default."""
+    path = getattr(embedder, "path", None)
+    record = path / "training.json" if isinstance(path, Path) else None
+    if record is None or not record.is_file():
+        return DEFAULT_LEXICAL_WEIGHT
+    try:
+        methods = json.loads(record.read_text())["evaluation"]["methods"]
+        return float(
+            next(
+                m["lexical_weight"]
+                for k, m in methods.items()
+                if k.startswith("tuned:") and "+" in k
+            )
+        )
+    except (KeyError, StopIteration, ValueError, TypeError):
+        return DEFAULT_LEXICAL_WEIGHT
 
 
 def get_normalizer() -> TitleNormalizer:
