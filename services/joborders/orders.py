@@ -278,10 +278,11 @@ def update_order(
     values = changes.model_dump(exclude_unset=True, exclude={"version"})
     if values.get("positions") is not None and values["positions"] < hires(session, order.id):
         raise ValidationFailed("There are more hires than that number of positions")
-    if "title" in values and values["title"] is None:
-        raise ValidationFailed("A job order needs a title", field="title")
-    if "processing_deadline" in values and values["processing_deadline"] is None:
-        raise ValidationFailed("A job order needs a processing deadline")
+    for required in ("title", "positions", "processing_deadline"):
+        if required in values and values[required] is None:
+            raise ValidationFailed(f"A job order needs {required}; it cannot be cleared")
+    if "description" in values and values["description"] is None:
+        values["description"] = ""
     changed = {}
     for name, value in values.items():
         if name in ("skills", "certificates", "driving_licences", "languages", "education"):

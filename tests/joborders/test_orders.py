@@ -344,3 +344,28 @@ def test_orders_past_their_placement_deadline_close_as_expired(w: World) -> None
     assert run(orders.read_order, owner, order_id=future).status is OrderStatus.IN_PROCESS
     last = run(orders.mediation_log, owner, order_id=past)[-1]
     assert (last.type, last.actor_type, last.actor_name) == (EventType.CLOSED, "system", "Jobbro")
+
+
+@pytest.mark.parametrize("field", ["title", "positions", "processing_deadline"])
+def test_required_details_cannot_be_cleared(w: World, field: str) -> None:
+    order_id = new_order(actor(w.mediator))
+    with pytest.raises(ValidationFailed):
+        run(
+            orders.update_order,
+            actor(w.mediator),
+            order_id=order_id,
+            changes=OrderUpdate.model_validate({field: None}),
+            expected_version=1,
+        )
+
+
+def test_clearing_the_description_leaves_it_empty(w: World) -> None:
+    order_id = new_order(actor(w.mediator))
+    order = run(
+        orders.update_order,
+        actor(w.mediator),
+        order_id=order_id,
+        changes=OrderUpdate.model_validate({"description": None, "weekly_hours": None}),
+        expected_version=1,
+    )
+    assert (order.description, order.weekly_hours) == ("", None)
