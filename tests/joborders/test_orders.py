@@ -369,3 +369,21 @@ def test_clearing_the_description_leaves_it_empty(w: World) -> None:
         expected_version=1,
     )
     assert (order.description, order.weekly_hours) == ("", None)
+
+
+def test_api_list_filters_by_status_overdue_and_pages(app: FastAPI, w: World) -> None:
+    me = actor(w.mediator)
+    old = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+    late = new_order(me, received_at=old)
+    new_order(me, status="draft")
+    new_order(me)
+    http = HttpAs(app, w.mediator)
+    both = http.get("/api/orders", params=[("status", "draft"), ("status", "in_process")])
+    assert both.json()["total"] == 3
+    overdue = http.get("/api/orders", params={"overdue": "true"}).json()
+    assert [o["id"] for o in overdue["items"]] == [str(late)]
+    assert overdue["items"][0]["overdue"] is True
+    page = http.get("/api/orders", params={"limit": 2, "offset": 2, "sort": "-received"}).json()
+    assert (page["total"], len(page["items"])) == (3, 1)
+    assert page["items"][0]["id"] == str(late)
+    assert http.get("/api/orders", params={"status": "open"}).status_code == 422
