@@ -170,6 +170,11 @@ def test_akasse_proposes_a_member_on_a_shared_order_and_another_akasse_cannot_se
     order_path = create_order(
         page, title, occupation=OFFICE_CLERK, skills="lagerstyring\nvaremodtagelse\nkundeservice"
     )
+    page.get_by_role("button", name="Rediger jobordre").click()
+    expect(page.get_by_label("Stillingsbetegnelse")).to_have_value(title)
+    assert_accessible(page)
+    page.get_by_role("button", name="Gem ændringer").click()
+    expect(page.get_by_role("status")).to_contain_text("Ændringerne er gemt.")
     for akasse in ("HK A-kasse", "3F A-kasse"):
         page.get_by_label(akasse).check()
     page.get_by_role("button", name="Del jobordre").click()

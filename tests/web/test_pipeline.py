@@ -154,3 +154,10 @@ def test_free_text_result_is_added_to_one_of_my_orders(
     )
     assert "Ali Hassan er tilføjet som kandidat på »Lagermedarbejder«." in r.text
     assert "Ali Hassan" in client.get(order).text
+
+
+def test_the_header_counter_can_be_refreshed_alone(client: TestClient) -> None:
+    f.login(client, f.user(f.org()))
+    r = client.get("/notifikationer/antal")
+    assert r.status_code == 200
+    assert r.text.startswith('<span id="notification-badge"')

@@ -59,6 +59,12 @@ def notifications_page(
     )
 
 
+@router.get("/notifikationer/antal")
+def unread_badge(request: Request, session: WebSession, actor: CurrentActor) -> Response:
+    """The header's counter alone, for htmx to refresh."""
+    return render(request, "_notification_badge.html", actor, session=session)
+
+
 @router.post("/notifikationer/{notification_id}/aabn")
 def open_notification(
     request: Request, notification_id: uuid.UUID, session: WebSession, actor: CurrentActor
