@@ -3,9 +3,13 @@
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
-import shared.models  # noqa: F401  (registers the tables on Base.metadata)
+import services.joborders.models
+import services.matching.models
+import shared.models
 from shared.db import Base
 
+# Importing the model modules registers every table on Base.metadata.
+MODEL_MODULES = (shared.models, services.joborders.models, services.matching.models)
 config = context.config
 target_metadata = Base.metadata
 

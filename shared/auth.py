@@ -18,7 +18,9 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# "function" scope: the unit of work commits before the response is sent, so a client that
+# follows a redirect reads the new state and a failed commit never follows a 2xx.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def actor_for_user(user: User) -> Actor:

@@ -36,6 +36,10 @@ def _make_celery() -> Celery:
                 "task": "joborders.remind_overdue",
                 "schedule": 15 * 60,
             },
+            "close-expired-orders": {
+                "task": "joborders.close_expired",
+                "schedule": 60 * 60,
+            },
         },
     )
     return app

@@ -5,18 +5,16 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from pydantic import ValidationError
-from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
 from services.web.forms import field_errors
-from shared.db import get_session
+from shared.auth import SessionDep
 
 PAGE_SIZE = 20
 
-# Commit before the response leaves: with FastAPI's default ("request") scope the commit
-# runs after the redirect is sent, and the browser's next GET can read the old state.
-WebSession = Annotated[Session, Depends(get_session, scope="function")]
+# The same per-request unit of work as the API's (it commits before the response leaves).
+WebSession = SessionDep
 
 
 async def read_form(request: Request) -> FormData:

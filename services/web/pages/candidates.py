@@ -127,7 +127,7 @@ def find_for_order(
         status_code=422 if errors else 200,
         session=session,
         nav_active="search",
-        order=order_out(order),
+        order=order_out(order, actor),
         can_add="add_candidate" in allowed,
         results=results,
         total=total,

@@ -391,7 +391,7 @@ def order_page(
 ) -> Response:
     """Facts, candidate pipeline with the allowed actions, and the mediation log."""
     order, candidates = candidate_service.list_candidates(session, actor, order_id=order_id)
-    out = order_out(order)
+    out = order_out(order, actor)
     allowed = set(order_actions.allowed_actions(session, actor, order))
     rows = [candidate_out(session, actor, order, c) for c in candidates]
     names = queries.organisation_names(session)
