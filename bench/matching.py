@@ -261,7 +261,12 @@ def bench_index(
             stats, found = time_queries(
                 lambda q, ix=index, a=allowed: ix.search(q, K, allowed_ids=a)[1], queries
             )
-            if len(allowed) <= vector_index.FILTER_EXACT_MAX:
+            exact_max = (
+                vector_index.FILTER_EXACT_MAX
+                if index.kind == "flat"
+                else vector_index.FILTER_EXACT_MAX_IVF
+            )
+            if len(allowed) <= exact_max:
                 path = "exact over the allowed vectors"
             elif fraction >= vector_index.POSTFILTER_MIN_SHARE:
                 path = "unfiltered search, then filtered (over-fetch)"
@@ -696,6 +701,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "ivf_lists_per_sqrt_n": vector_index.IVF_LISTS_PER_SQRT_N,
             "ivf_nprobe": vector_index.IVF_NPROBE,
             "filter_exact_max": vector_index.FILTER_EXACT_MAX,
+            "filter_exact_max_ivf": vector_index.FILTER_EXACT_MAX_IVF,
             "postfilter_min_share": vector_index.POSTFILTER_MIN_SHARE,
         },
         "targets": {

@@ -44,6 +44,9 @@ IVF_RETRAIN_GROWTH = 4.0
 # reconstructing their vectors and taking dot products; above it the filter is
 # pushed into the FAISS search as an id selector.
 FILTER_EXACT_MAX = 20_000
+# An IVF index has to look every allowed vector up by id (~1.3 us each: 13 ms
+# CPU for 10k), so above this many a selector scan of the probed lists is cheaper.
+FILTER_EXACT_MAX_IVF = 2_000
 # Searches of fewer query rows than this run on one OpenMP thread (see _one_thread).
 PARALLEL_MIN_QUERIES = 16
 # Filters that keep at least this share of the index are applied after an
@@ -415,7 +418,8 @@ class VectorIndex:
                 scores, ids = self._index.search(x, k)
             return self._clean(scores, ids)
         allowed = _sorted_unique(_as_ids(allowed_ids))
-        if len(allowed) <= max(FILTER_EXACT_MAX, k):
+        exact_max = FILTER_EXACT_MAX if self.kind == "flat" else FILTER_EXACT_MAX_IVF
+        if len(allowed) <= max(exact_max, k):
             # Few candidates: their exact scores cost less than any index scan
             # and recall is perfect whatever the index kind. An exact index
             # scores rows straight from its storage (no per-id map lookups).

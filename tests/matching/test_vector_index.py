@@ -123,6 +123,7 @@ def test_filtered_search_matches_brute_force_over_the_allowed_ids(
     ids, x = data
     # Small enough that the larger filters take the selector path.
     monkeypatch.setattr(vector_index, "FILTER_EXACT_MAX", 100)
+    monkeypatch.setattr(vector_index, "FILTER_EXACT_MAX_IVF", 100)
     index = VectorIndex.create(DIM, exact_max=500 if kind == "ivf" else 10_000)
     index.add(ids, x)
     assert index.kind == kind
