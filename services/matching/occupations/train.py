@@ -148,7 +148,7 @@ def _batches_without_shared_keys(
         if len(batch) >= batch_size // 4:
             batches.append(batch)
         elif batch:
-            log.info("dropping a final batch of %d pairs", len(batch))
+            log.debug("dropping a final batch of %d pairs", len(batch))
         if len(rest) == len(pending):
             break
         pending = rest
@@ -258,6 +258,9 @@ def train(
     pairs = build_pairs(config, held_out)
     rng = random.Random(config.seed)
     model = SentenceTransformer(str(base_model), device="cpu")
+    # Short titles train fast with a short limit; the saved model keeps the base
+    # limit so CVs and requirements are not cut at 48 tokens.
+    base_max_length = model.max_seq_length
     model.max_seq_length = config.max_seq_length
     model.train()
     if config.freeze_embeddings:
@@ -319,6 +322,7 @@ def train(
     cpu_seconds = time.process_time() - cpu_started
 
     model.eval()
+    model.max_seq_length = base_max_length
     return _save(
         model,
         base_model,
