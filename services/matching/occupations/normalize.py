@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 DEFAULT_LEXICAL_WEIGHT = 0.7
 # Queries are scored in chunks so a batch of thousands never holds a dense
 # (queries × 9,791 labels) matrix at once.
-_CHUNK = 512
+_CHUNK = 256
 
 _GENDER_MARKERS = re.compile(r"\(\s*[mk]\s*/\s*[kmw]\s*\)|\b[mk]/[kmw]\b", re.IGNORECASE)
 _SEPARATORS = re.compile(r"[\s_/|,;:—–]+")
@@ -98,10 +98,9 @@ class TitleNormalizer:
         self.lexical_weight = lexical_weight if embedder is not None else 1.0
         self.extra_weight = extra_weight
         labels: list[str] = []
-        owners: list[int] = []
         starts: list[int] = []
         extra: list[bool] = []
-        for i, occ in enumerate(self.occupations):
+        for occ in self.occupations:
             if not occ.labels:
                 raise ValueError("every occupation needs at least one label")
             starts.append(len(labels))
@@ -109,7 +108,6 @@ class TitleNormalizer:
             # so each occupation's labels stay one contiguous run.
             more = [x for x in (extra_labels or {}).get(occ.uri, ()) if x not in occ.labels]
             labels.extend([*occ.labels, *more])
-            owners.extend([i] * (len(occ.labels) + len(more)))
             extra.extend([False] * len(occ.labels) + [True] * len(more))
         self.labels = labels
         self._extra = np.asarray(extra, dtype=bool)
@@ -119,7 +117,7 @@ class TitleNormalizer:
         self._preferred_bonus[starts] = 1e-4
         # Labels are grouped by occupation, so a max over each run is a reduceat.
         self._starts = np.asarray(starts, dtype=np.int64)
-        self._owners = np.asarray(owners, dtype=np.int64)
+        self._ends = np.append(self._starts[1:], len(labels))
         cleaned = [clean_title(label) for label in labels]
         self._vectorizer = TfidfVectorizer(
             analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, dtype=np.float32
@@ -161,21 +159,14 @@ class TitleNormalizer:
     def occupation_scores(
         self, lex: np.ndarray, sem: np.ndarray | None, lexical_weight: float | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Combine label scores and take each occupation's best label: (scores, best label)."""
+        """Combine label scores; each occupation scores as its best label: (occupations, labels)."""
         w = self.lexical_weight if lexical_weight is None else lexical_weight
         combined = lex if sem is None or w >= 1.0 else w * lex + (1.0 - w) * sem
         # Adding the bonus also copies, so the in-place scaling below never touches `lex`.
         combined = combined + self._preferred_bonus
         if self.extra_weight != 1.0 and self._extra.any():
             combined[:, self._extra] *= self.extra_weight
-        occ = np.maximum.reduceat(combined, self._starts, axis=1)
-        # Index of the best label per occupation: first label equal to the run's max.
-        is_best = combined >= occ[:, self._owners] - 1e-7
-        best = np.full(occ.shape, -1, dtype=np.int64)
-        rows, cols = np.nonzero(is_best)
-        # Reverse so the first (lowest) label index wins when several tie.
-        best[rows[::-1], self._owners[cols[::-1]]] = cols[::-1]
-        return occ, best
+        return np.maximum.reduceat(combined, self._starts, axis=1), combined
 
     def normalize(self, title: str, k: int = 10) -> list[OccupationMatch]:
         """The `k` best occupations for one title, best first."""
@@ -188,29 +179,30 @@ class TitleNormalizer:
         for start in range(0, len(titles), _CHUNK):
             chunk = list(titles[start : start + _CHUNK])
             lex, sem = self.label_scores(chunk)
-            occ, best = self.occupation_scores(lex, sem)
+            occ, combined = self.occupation_scores(lex, sem)
             for row, title in enumerate(chunk):
                 if not clean_title(title) or k == 0:
                     results.append([])
                     continue
-                top = np.argpartition(-occ[row], k - 1)[:k] if k < occ.shape[1] else None
-                order = (
-                    top[np.argsort(-occ[row, top], kind="stable")]
-                    if top is not None
-                    else (np.argsort(-occ[row], kind="stable"))
-                )
-                results.append(
-                    [
+                scores = occ[row]
+                top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(k)
+                order = top[np.argsort(-scores[top], kind="stable")]
+                matches = []
+                for j in order:
+                    # Only the k shown occupations need their best label found.
+                    start, end = self._starts[j], self._ends[j]
+                    best = start + int(np.argmax(combined[row, start:end]))
+                    occupation = self.occupations[j]
+                    matches.append(
                         OccupationMatch(
-                            uri=self.occupations[j].uri,
-                            label=self.occupations[j].preferred_label,
-                            isco_group=self.occupations[j].isco_group,
-                            score=round(float(occ[row, j]), 6),
-                            matched_label=self.labels[best[row, j]],
+                            uri=occupation.uri,
+                            label=occupation.preferred_label,
+                            isco_group=occupation.isco_group,
+                            score=round(float(scores[j]), 6),
+                            matched_label=self.labels[best],
                         )
-                        for j in order
-                    ]
-                )
+                    )
+                results.append(matches)
         return results
 
 
