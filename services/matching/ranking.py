@@ -589,10 +589,27 @@ class _ItemMatcher:
     """Finds, for requirements, the CV item that holds them; the CV's items are vectorised once."""
 
     def __init__(
-        self, vec: TfidfVectorizer | None, items: list[tuple[str, str]], cache: dict[str, Any]
+        self,
+        vec: TfidfVectorizer | None,
+        items: list[tuple[str, str]],
+        cache: dict[str, Any],
+        matrix: sparse.csr_matrix | None,
     ) -> None:
-        self.vec, self.items, self.cache = vec, items, cache
-        self.matrix = vec.transform([t for _, t in items]) if vec is not None and items else None
+        self.vec, self.items, self.cache, self.matrix = vec, items, cache, matrix
+
+    @staticmethod
+    def many(
+        vec: TfidfVectorizer | None, lists: list[list[tuple[str, str]]], cache: dict[str, Any]
+    ) -> list["_ItemMatcher"]:
+        """One matcher per item list, all vectorised in a single call (sklearn's overhead)."""
+        flat = [t for items in lists for _, t in items]
+        matrix = vec.transform(flat) if vec is not None and flat else None
+        out, start = [], 0
+        for items in lists:
+            part = matrix[start : start + len(items)] if matrix is not None and items else None
+            out.append(_ItemMatcher(vec, items, cache, part))
+            start += len(items)
+        return out
 
     def best(self, requirement: str) -> tuple[str, str] | None:
         """The item that contains the requirement, else the most similar one above a floor."""
@@ -626,11 +643,22 @@ def _explain(
     facts = {
         f.cv_id: f for f in session.scalars(select(CvCaseFacts).where(CvCaseFacts.cv_id.in_(ids)))
     }
+    contents = [CvContent.model_validate(cvs[i].document) for i in ids]
+    title_matchers = _ItemMatcher.many(
+        snap.title_vec, [_title_items(c) for c in contents], query.vectors
+    )
+    skill_matchers = _ItemMatcher.many(
+        snap.skill_vec, [_cv_items(c) for c in contents], query.vectors
+    )
+    if query.order is not None and snap.skill_vec is not None and query.order.skills:
+        vectors = snap.skill_vec.transform(query.order.skills)
+        for n, skill in enumerate(query.order.skills):
+            query.vectors[f"{id(snap.skill_vec)}:{skill}"] = vectors[n]
     out = []
     for i, cv_id in enumerate(ids):
         cv = cvs[cv_id]
-        content = CvContent.model_validate(cv.document)
-        matched, missing = _reasons(snap, query, cv, content)
+        content = contents[i]
+        matched, missing = _reasons(query, cv, content, title_matchers[i], skill_matchers[i])
         dist = None
         if distances is not None and not np.isnan(distances[i]):
             dist = round(float(distances[i]), 1)
@@ -669,8 +697,18 @@ def _explain(
     return out
 
 
+def _title_items(cv: CvContent) -> list[tuple[str, str]]:
+    return [("desired_jobs", j.title) for j in cv.desired_jobs] + [
+        ("experience", e.title) for e in cv.experience
+    ]
+
+
 def _reasons(
-    snap: BankSnapshot, query: _Query, cv: Cv, content: CvContent
+    query: _Query,
+    cv: Cv,
+    content: CvContent,
+    title_matcher: _ItemMatcher,
+    items: _ItemMatcher,
 ) -> tuple[list[Reason], list[str]]:
     matched: list[Reason] = []
     missing: list[str] = []
@@ -687,9 +725,7 @@ def _reasons(
             matched.append(
                 Reason(kind="related_occupation", requirement=f"ISCO {isco}", field=r[2], text=r[3])
             )
-    title_items = [("desired_jobs", j.title) for j in content.desired_jobs]
-    title_items += [("experience", e.title) for e in content.experience]
-    hit = _ItemMatcher(snap.title_vec, title_items, query.vectors).best(query.fields.titles)
+    hit = title_matcher.best(query.fields.titles)
     if hit:
         matched.append(
             Reason(kind="title", requirement=query.fields.titles, field=hit[0], text=hit[1])
@@ -697,7 +733,6 @@ def _reasons(
     order = query.order
     if order is None:
         return matched, missing
-    items = _ItemMatcher(snap.skill_vec, _cv_items(content), query.vectors)
     for skill in order.skills:
         found = items.best(skill)
         if found:

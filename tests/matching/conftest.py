@@ -1,7 +1,6 @@
-"""Matching fixtures: a private index directory per test, a lexical title normaliser."""
+"""Matching fixtures: a private index directory per test, actors and a small CV."""
 
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,17 +12,6 @@ from shared.actor import Actor
 from shared.models import OrgKind, Role
 from shared.settings import get_matching_settings
 from tests import factories
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _lexical_normalizer() -> Iterator[None]:
-    """Title normalisation without the model: fast, and enough for these tests."""
-    from services.matching.occupations.data import load_occupations
-    from services.matching.occupations.normalize import TitleNormalizer, set_normalizer
-
-    set_normalizer(TitleNormalizer(load_occupations(), embedder=None))
-    yield
-    set_normalizer(None)
 
 
 @pytest.fixture(autouse=True)
