@@ -51,8 +51,10 @@ FILTER_EXACT_MAX_IVF = 2_000
 PARALLEL_MIN_QUERIES = 16
 # Filters that keep at least this share of the index are applied after an
 # unfiltered search for k / share * POSTFILTER_OVERFETCH neighbours (falling
-# back to the selector when too few survive).
-POSTFILTER_MIN_SHARE = 0.3
+# back to the selector when too few survive). At 1M: 20 % allowed gave recall@50
+# 0.956 at 9.6 ms CPU p95 this way; 10 % only 0.939, where the selector reaches
+# 0.99 but costs ~50 ms building its id set.
+POSTFILTER_MIN_SHARE = 0.2
 POSTFILTER_OVERFETCH = 2.0
 # With a selector, IVF scans nprobe * (N / allowed) lists so that the probed
 # lists still hold about as many allowed vectors as an unfiltered search sees,
