@@ -33,8 +33,8 @@ from services.matching.text_builder import BUILDER_VERSION, cv_embedding_text
 from shared import audit
 from shared.actor import Actor
 from shared.db import utcnow
-from shared.errors import Forbidden, NotFound, ValidationFailed
-from shared.models import OrgKind, Role
+from shared.errors import AppError, Forbidden, NotFound, ValidationFailed
+from shared.models import Organisation, OrgKind, Role
 from shared.tasks import send_after_commit
 
 log = logging.getLogger(__name__)
@@ -243,6 +243,7 @@ def _apply(
     if body.case_facts is not None:
         facts = None if created else session.get(CvCaseFacts, cv.id)
         cf = body.case_facts
+        _check_akasse(session, cf.akasse_organisation_id)
         if facts is None:
             session.flush()
             session.add(
@@ -262,6 +263,16 @@ def _apply(
             changed = True
     session.flush()
     return _Applied(cv, created, changed, cv.indexed_hash != new_hash)
+
+
+def _check_akasse(session: Session, organisation_id: uuid.UUID | None) -> None:
+    if organisation_id is None:
+        return
+    org = session.get(Organisation, organisation_id)
+    if org is None or org.kind is not OrgKind.AKASSE:
+        raise ValidationFailed(
+            f"case_facts.akasse_organisation_id: no a-kasse with id {organisation_id}"
+        )
 
 
 def _queue_embedding(session: Session, cv_ids: list[uuid.UUID]) -> None:
@@ -345,6 +356,9 @@ def bulk_upsert(session: Session, actor: Actor, *, lines: Iterable[bytes]) -> Bu
                 with session.begin_nested():
                     body = CvBody.model_validate(cv_in.model_dump(exclude={"external_id"}))
                     applied = _apply(session, cv_in.external_id, body, occs, old)
+            except AppError as exc:
+                fail(line_no, cv_in.external_id, exc.detail)
+                continue
             except Exception as exc:  # one bad line must not stop the stream
                 log.warning("bulk line %d failed: %s", line_no, exc)
                 fail(line_no, cv_in.external_id, f"could not store: {type(exc).__name__}")

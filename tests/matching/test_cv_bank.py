@@ -13,7 +13,7 @@ from services.matching.models import Cv, CvCaseFacts
 from services.matching.schemas import CaseFactsIn, CvBody
 from shared import db
 from shared.actor import Actor
-from shared.errors import Forbidden, NotFound
+from shared.errors import Forbidden, NotFound, ValidationFailed
 from shared.models import AuditEvent, OrgKind
 from tests import factories
 from tests.matching.conftest import actor_of, cv_in
@@ -149,3 +149,20 @@ def test_delete_removes_cv_and_case_facts(cv_source: Actor, session: Session) ->
         assert s.scalars(select(CvCaseFacts)).all() == []
     with db.unit_of_work() as s, pytest.raises(NotFound):
         service.delete_cv(s, cv_source, external_id="d1")
+
+
+def test_case_facts_must_name_an_existing_akasse(
+    cv_source: Actor, jobcentre: factories.Org
+) -> None:
+    with db.unit_of_work() as s, pytest.raises(ValidationFailed):
+        service.upsert_cv(
+            s,
+            cv_source,
+            external_id="x1",
+            body=_body("x1", case_facts={"akasse_organisation_id": str(jobcentre.id)}),
+        )
+    line = cv_in("x2", case_facts={"akasse_organisation_id": str(uuid.uuid4())})
+    with db.unit_of_work() as s:
+        result = service.bulk_upsert(s, cv_source, lines=[line.model_dump_json().encode()])
+    assert result.failed == 1
+    assert "no a-kasse" in result.errors[0].problem
