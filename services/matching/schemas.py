@@ -84,12 +84,12 @@ class Experience(StrictModel):
 class Education(StrictModel):
     title: Text200
     institution: str = Field(default="", max_length=200)
-    completed_year: int | None = Field(default=None, ge=1940, le=2100)
+    completed_year: int | None = Field(default=None, ge=1940, le=2100, strict=True)
 
 
 class Course(StrictModel):
     title: Text200
-    year: int | None = Field(default=None, ge=1940, le=2100)
+    year: int | None = Field(default=None, ge=1940, le=2100, strict=True)
 
 
 class LanguageSkill(StrictModel):
@@ -124,12 +124,12 @@ class CvContent(StrictModel):
     certificates: list[Text200] = Field(default_factory=list, max_length=50)
     languages: list[LanguageSkill] = Field(default_factory=list, max_length=20)
     driving_licences: list[str] = Field(default_factory=list, max_length=15)
-    weekly_hours: float | None = Field(default=None, ge=1, le=80)
+    weekly_hours: float | None = Field(default=None, ge=1, le=80, strict=True)
     working_time: list[WorkingTime] = Field(default_factory=list, max_length=5)
     postal_code: PostalCode | None = None
-    max_commute_km: float | None = Field(default=None, ge=0, le=1000)
+    max_commute_km: float | None = Field(default=None, ge=0, le=1000, strict=True)
     available_from: date | None = None
-    searchable: bool = True
+    searchable: bool = Field(default=True, strict=True)
 
     @field_validator("driving_licences")
     @classmethod
@@ -216,10 +216,10 @@ class OrderQuery(StrictModel):
     )
     education: list[Text200] = Field(default_factory=list, max_length=10)
     postal_code: PostalCode | None = None
-    weekly_hours: float | None = Field(default=None, ge=1, le=80)
+    weekly_hours: float | None = Field(default=None, ge=1, le=80, strict=True)
     start_date: date | None = None
     # True: required certificates and licences are hard filters; False: they only score.
-    hard_requirements: bool = False
+    hard_requirements: bool = Field(default=False, strict=True)
 
     @field_validator("driving_licences")
     @classmethod
@@ -235,14 +235,14 @@ class OrderQuery(StrictModel):
 class SearchFilters(StrictModel):
     """Filters on top of ranking; every one narrows the result set."""
 
-    max_distance_km: float | None = Field(default=None, ge=0, le=1000)
+    max_distance_km: float | None = Field(default=None, ge=0, le=1000, strict=True)
     driving_licences: list[str] = Field(default_factory=list, max_length=15)
     certificates: list[Text200] = Field(default_factory=list, max_length=20)
     languages: list[Annotated[str, Field(min_length=2, max_length=40)]] = Field(
         default_factory=list, max_length=10
     )
-    min_weekly_hours: float | None = Field(default=None, ge=0, le=80)
-    max_weekly_hours: float | None = Field(default=None, ge=0, le=80)
+    min_weekly_hours: float | None = Field(default=None, ge=0, le=80, strict=True)
+    max_weekly_hours: float | None = Field(default=None, ge=0, le=80, strict=True)
     available_by: date | None = None
 
     @field_validator("driving_licences")
@@ -268,8 +268,8 @@ class OrderSearch(StrictModel):
 
     order: OrderQuery
     filters: SearchFilters | None = None
-    limit: int = Field(default=20, ge=1, le=200)
-    offset: int = Field(default=0, ge=0, le=10_000)
+    limit: int = Field(default=20, ge=1, le=200, strict=True)
+    offset: int = Field(default=0, ge=0, le=10_000, strict=True)
 
 
 class FreeTextSearch(StrictModel):
@@ -278,8 +278,8 @@ class FreeTextSearch(StrictModel):
     text: Annotated[str, Field(min_length=1, max_length=2000)]
     postal_code: PostalCode | None = None
     filters: SearchFilters | None = None
-    limit: int = Field(default=20, ge=1, le=200)
-    offset: int = Field(default=0, ge=0, le=10_000)
+    limit: int = Field(default=20, ge=1, le=200, strict=True)
+    offset: int = Field(default=0, ge=0, le=10_000, strict=True)
 
 
 class Reason(BaseModel):

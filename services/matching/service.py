@@ -4,6 +4,7 @@ import json
 import logging
 import uuid
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,10 +33,11 @@ from services.matching.schemas import (
 from services.matching.text_builder import BUILDER_VERSION, cv_embedding_text
 from shared import audit
 from shared.actor import Actor
-from shared.db import utcnow
+from shared.context import request_id_var
+from shared.db import after_commit, utcnow
 from shared.errors import AppError, Forbidden, NotFound, ValidationFailed
 from shared.models import Organisation, OrgKind, Role
-from shared.tasks import send_after_commit
+from shared.tasks import celery_app, send_after_commit
 
 log = logging.getLogger(__name__)
 
@@ -203,6 +205,7 @@ class _Applied:
     created: bool
     changed: bool
     text_changed: bool
+    needs_embedding: bool
 
 
 def _apply(
@@ -228,6 +231,7 @@ def _apply(
         "text_hash": new_hash,
     }
     created = old is None
+    old_hash = old.text_hash if old is not None else None
     if old is None:
         cv_id = uuid.uuid4()
         cv = Cv(id=cv_id, external_id=external_id, vector_id=vector_id_for(cv_id), **values)
@@ -262,7 +266,7 @@ def _apply(
             facts.unemployed_since = cf.unemployed_since
             changed = True
     session.flush()
-    return _Applied(cv, created, changed, cv.indexed_hash != new_hash)
+    return _Applied(cv, created, changed, old_hash != new_hash, cv.indexed_hash != new_hash)
 
 
 def _check_akasse(session: Session, organisation_id: uuid.UUID | None) -> None:
@@ -275,10 +279,35 @@ def _check_akasse(session: Session, organisation_id: uuid.UUID | None) -> None:
         )
 
 
+# Without a broker, tasks run in-process. Inside an HTTP request that would make the
+# CV source wait for the model, so there they run on one background thread instead.
+_background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jobbro-embed")
+
+
+def _embed_in_background(cv_ids: list[str]) -> None:
+    def run() -> None:
+        try:
+            celery_app.tasks[EMBED_TASK].apply(args=(cv_ids,))
+        except Exception:  # the CVs stay pending; reconcile picks them up
+            log.exception("background embedding of %d CVs failed", len(cv_ids))
+
+    _background.submit(run)
+
+
+def drain_background() -> None:
+    """Wait until in-process background embedding queued so far has finished."""
+    _background.submit(lambda: None).result()
+
+
 def _queue_embedding(session: Session, cv_ids: list[uuid.UUID]) -> None:
+    in_request = request_id_var.get() is not None
     for start in range(0, len(cv_ids), EMBED_TASK_CHUNK):
         chunk = [str(i) for i in cv_ids[start : start + EMBED_TASK_CHUNK]]
-        send_after_commit(session, EMBED_TASK, chunk)
+        if celery_app.conf.task_always_eager and in_request:
+            celery_app.loader.import_default_modules()
+            after_commit(session, lambda c=chunk: _embed_in_background(c))  # type: ignore[misc]
+        else:
+            send_after_commit(session, EMBED_TASK, chunk)
 
 
 def upsert_cv(session: Session, actor: Actor, *, external_id: str, body: CvBody) -> UpsertResult:
@@ -290,7 +319,7 @@ def upsert_cv(session: Session, actor: Actor, *, external_id: str, body: CvBody)
     applied = _apply(session, external_id, body, occupations, old)
     if applied.changed:
         audit.record(session, actor, "cv.upsert", subject_type="cv", subject_id=applied.cv.id)
-    if applied.text_changed:
+    if applied.needs_embedding:
         _queue_embedding(session, [applied.cv.id])
     return UpsertResult(
         id=applied.cv.id,
@@ -370,7 +399,7 @@ def bulk_upsert(session: Session, actor: Actor, *, lines: Iterable[bytes]) -> Bu
                 result.updated += 1
             else:
                 result.unchanged += 1
-            if applied.text_changed:
+            if applied.needs_embedding:
                 to_embed.append(applied.cv.id)
         pending.clear()
 

@@ -2,6 +2,7 @@
 
 from fastapi.testclient import TestClient
 
+from services.matching import service
 from shared.models import OrgKind
 from tests import factories
 from tests.matching.conftest import cv_in
@@ -35,6 +36,8 @@ def test_put_cv_then_read_and_search_it(client: TestClient) -> None:
     )
     assert found.status_code == 200, found.text
     assert found.json()["items"][0]["cv"]["id"] == cv_id
+    # Without a broker, embedding runs on a background thread after the request commits.
+    service.drain_background()
     status = client.get("/api/matching/index", headers=auth).json()
     assert (status["cvs"], status["pending_cvs"], status["index_size"]) == (1, 0, 1)
 
@@ -51,6 +54,12 @@ def test_unknown_fields_and_bad_values_are_422_problems(client: TestClient) -> N
     r = client.put(
         "/api/matching/cvs/by-external-id/api-2",
         json={**body, "driving_licences": ["Z"]},
+        headers=auth,
+    )
+    assert r.status_code == 422
+    r = client.put(
+        "/api/matching/cvs/by-external-id/api-2",
+        json={**body, "searchable": "yes", "weekly_hours": "37"},
         headers=auth,
     )
     assert r.status_code == 422
