@@ -392,6 +392,7 @@ def model_card(info: dict[str, Any]) -> str:
     cfg = info["config"]
     kinds = "\n".join(f"| {k} | {v} |" for k, v in info["pairs_by_kind"].items())
     minutes = info["train_seconds"] / 60
+    embed = "embed_seconds" in info
     lines = [
         "# jobbro-minilm-da",
         "",
@@ -414,19 +415,36 @@ def model_card(info: dict[str, Any]) -> str:
         "",
         "## Parameters",
         "",
-        f"Symmetric in-batch-negatives loss (scale {cfg['scale']}),"
-        f" AdamW lr {cfg['learning_rate']},",
-        f"warm-up {cfg['warmup_fraction']:.0%} then linear decay, batch {cfg['batch_size']}"
-        f" (no shared occupation, ISCO group or text in a batch), {cfg['epochs']} epoch(s),",
-        f"max length {cfg['max_seq_length']}, seed {cfg['seed']}, {cfg['threads']} CPU thread(s),",
-        f"token embeddings frozen: {cfg['freeze_embeddings']}.",
+        *(
+            [
+                "Method `adapter`: the base transformer is frozen; a 384×384 linear layer",
+                "(identity-initialised, penalty"
+                f" {cfg['adapter_identity_penalty']}·‖W−I‖²/384) plus re-normalisation is",
+                "trained on the base embeddings of the pairs with a symmetric in-batch-",
+                f"negatives loss (scale {cfg['scale']}), AdamW lr {cfg['adapter_learning_rate']},",
+                f"batch {cfg['adapter_batch_size']} (no shared occupation, ISCO group or text),",
+                f"{cfg['adapter_epochs']} epochs, seed {cfg['seed']},"
+                f" {cfg['threads']} CPU threads.",
+            ]
+            if cfg.get("method") == "adapter"
+            else [
+                "Method `full`: symmetric in-batch-negatives loss"
+                f" (scale {cfg['scale']}), AdamW lr {cfg['learning_rate']},",
+                f"warm-up {cfg['warmup_fraction']:.0%} then linear decay,"
+                f" batch {cfg['batch_size']} (no shared occupation, ISCO group or text),",
+                f"{cfg['epochs']} epoch(s), max length {cfg['max_seq_length']} while training,",
+                f"seed {cfg['seed']}, {cfg['threads']} CPU threads,"
+                f" token embeddings frozen: {cfg['freeze_embeddings']}.",
+            ]
+        ),
         f"Weights stored as float16 and loaded as float32. Torch {info['torch']}.",
         "",
         "## Time",
         "",
         f"{info['steps']} of {info['planned_steps']} steps in {info['train_seconds']:.0f} s"
-        f" ({minutes:.1f} min wall, {info['cpu_seconds']:.0f} CPU-seconds) on the 2-core CPU;"
-        f" final loss {info['final_loss']}."
+        f" ({minutes:.1f} min wall, {info['cpu_seconds']:.0f} CPU-seconds) on the 2-core CPU"
+        + (f", of which {info['embed_seconds']:.0f} s embedding the texts" if embed else "")
+        + f"; final loss {info['final_loss']}."
         + (" Stopped early by the time guard." if info["stopped_early"] else ""),
         "",
     ]
