@@ -27,6 +27,9 @@ class RateColumn(ProgressColumn):
 
     def render(self, task: Task) -> Text:
         speed = task.finished_speed or task.speed
+        if not speed and task.elapsed:
+            # rich estimates speed from recent samples; few large chunks leave none.
+            speed = task.completed / task.elapsed
         return Text(f"{speed:,.1f} CVs/s" if speed else "– CVs/s", style="progress.data.speed")
 
 
