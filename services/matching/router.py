@@ -75,13 +75,13 @@ def _sync_stream(request: Request) -> Iterator[bytes]:
             yield chunk
 
 
-@router.get("/cvs/{cv_id}", response_model=CvOut)
+@router.get("/cvs/{cv_id:uuid}", response_model=CvOut)
 def get_cv(cv_id: uuid.UUID, session: SessionDep, actor: CurrentActor) -> CvOut:
     """The whole CV with its case facts, for staff who may see it (audited)."""
     return service.get_cv(session, actor, cv_id)
 
 
-@router.get("/cvs/{cv_id}/summary", response_model=CvSummary)
+@router.get("/cvs/{cv_id:uuid}/summary", response_model=CvSummary)
 def get_cv_summary(cv_id: uuid.UUID, session: SessionDep, actor: CurrentActor) -> CvSummary:
     """A CV's name, headline and place, for staff who may see it (audited)."""
     return service.get_cv_summary(session, actor, cv_id)

@@ -5,7 +5,14 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 DRIVING_LICENCES = (
     "AM", "A1", "A2", "A", "B", "BE", "C1", "C1E", "C", "CE", "D1", "D1E", "D", "DE", "TM",
@@ -26,6 +33,15 @@ ReasonKind = Literal[
     "distance",
 ]
 
+
+def _iso_date_only(value: object) -> object:
+    # Lax pydantic reads 0 as 1970-01-01; a date must be an ISO string or a date.
+    if isinstance(value, int | float | bool):
+        raise ValueError("a date must be written YYYY-MM-DD")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date_only)]
 Text200 = Annotated[str, Field(min_length=1, max_length=200)]
 Text2000 = Annotated[str, Field(max_length=2000)]
 PostalCode = Annotated[str, Field(pattern=r"^\d{4}$")]
@@ -70,8 +86,8 @@ class Experience(StrictModel):
     title: Text200
     occupation_uri: str | None = Field(default=None, max_length=200)
     employer: str = Field(default="", max_length=200)
-    start: date | None = None
-    end: date | None = None
+    start: IsoDate | None = None
+    end: IsoDate | None = None
     tasks: Text2000 = ""
 
     @model_validator(mode="after")
@@ -106,7 +122,7 @@ class CaseFactsIn(StrictModel):
     """Facts beside the CV; shown to authorised staff, never used for ranking."""
 
     akasse_organisation_id: uuid.UUID | None = None
-    unemployed_since: date | None = None
+    unemployed_since: IsoDate | None = None
 
 
 class CvContent(StrictModel):
@@ -128,7 +144,7 @@ class CvContent(StrictModel):
     working_time: list[WorkingTime] = Field(default_factory=list, max_length=5)
     postal_code: PostalCode | None = None
     max_commute_km: float | None = Field(default=None, ge=0, le=1000, strict=True)
-    available_from: date | None = None
+    available_from: IsoDate | None = None
     searchable: bool = Field(default=True, strict=True)
 
     @field_validator("driving_licences")
@@ -217,7 +233,7 @@ class OrderQuery(StrictModel):
     education: list[Text200] = Field(default_factory=list, max_length=10)
     postal_code: PostalCode | None = None
     weekly_hours: float | None = Field(default=None, ge=1, le=80, strict=True)
-    start_date: date | None = None
+    start_date: IsoDate | None = None
     # True: required certificates and licences are hard filters; False: they only score.
     hard_requirements: bool = Field(default=False, strict=True)
 
@@ -243,7 +259,7 @@ class SearchFilters(StrictModel):
     )
     min_weekly_hours: float | None = Field(default=None, ge=0, le=80, strict=True)
     max_weekly_hours: float | None = Field(default=None, ge=0, le=80, strict=True)
-    available_by: date | None = None
+    available_by: IsoDate | None = None
 
     @field_validator("driving_licences")
     @classmethod

@@ -99,3 +99,13 @@ def test_akasse_key_cannot_write_cvs(client: TestClient) -> None:
     body = cv_in("api-3").model_dump(mode="json", exclude={"external_id"})
     r = client.put("/api/matching/cvs/by-external-id/api-3", json=body, headers=auth)
     assert r.status_code == 403
+
+
+def test_dates_must_be_iso_strings_and_bulk_has_no_get(client: TestClient) -> None:
+    auth = _source(client)
+    body = cv_in("api-4").model_dump(mode="json", exclude={"external_id"})
+    r = client.put(
+        "/api/matching/cvs/by-external-id/api-4", json={**body, "available_from": 0}, headers=auth
+    )
+    assert r.status_code == 422
+    assert client.get("/api/matching/cvs/bulk", headers=auth).status_code == 405
