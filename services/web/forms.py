@@ -56,10 +56,18 @@ def danish_message(error_type: str, ctx: dict[str, Any] | None, msg: str = "") -
             if key in low:
                 return text
     template = _MESSAGES.get(error_type, "Ugyldig værdi.")
+    # 0.0 reads as "0" to a person: show whole-number limits without decimals.
+    values = {k: _plain_number(v) for k, v in (ctx or {}).items()}
     try:
-        return template.format(**(ctx or {}))
+        return template.format(**values)
     except (KeyError, IndexError):
         return template
+
+
+def _plain_number(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
 
 
 # A format error on these fields says what the right format is.

@@ -49,7 +49,8 @@ def _filters(params: QueryParams) -> tuple[SearchFilters | None, dict[str, str]]
         "available_by": blank_to_none(params.get("raadig_fra")),
     }
     try:
-        return SearchFilters.model_validate(raw), {}
+        # Form values are text; the API's schema is strict about JSON types, a form is not.
+        return SearchFilters.model_validate(raw, strict=False), {}
     except ValidationError as exc:
         names = {
             "max_distance_km": "afstand",
