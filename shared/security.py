@@ -1,4 +1,4 @@
-"""Password and API-key hashing, and one-way hashing of personal numbers."""
+"""Password and API-key hashing."""
 
 import hashlib
 import hmac
@@ -46,9 +46,3 @@ def split_api_key(key: str) -> tuple[str, str] | None:
 
 def constant_time_equal(a: str, b: str) -> bool:
     return hmac.compare_digest(a.encode(), b.encode())
-
-
-def pseudonymise_cpr(cpr: str, secret_key: str) -> str:
-    """Keyed hash of a CPR number: lets us match a person without storing the number."""
-    digits = "".join(ch for ch in cpr if ch.isdigit())
-    return hmac.new(secret_key.encode(), digits.encode(), hashlib.sha256).hexdigest()

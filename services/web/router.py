@@ -9,6 +9,7 @@ from starlette.responses import RedirectResponse, Response
 from services.web.pages import candidates, cv, indicators, notifications, orders
 from services.web.templating import render
 from shared.actor import Actor
+from shared.audit import record_denied
 from shared.auth import CurrentActor, SessionDep, optional_actor
 from shared.errors import Unauthenticated
 from shared.identity import service as identity
@@ -47,8 +48,6 @@ def login(
     try:
         actor = identity.authenticate_user(session, email=email, password=password)
     except Unauthenticated:
-        from shared.audit import record_denied
-
         record_denied(
             None,
             "auth.login",

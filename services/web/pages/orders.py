@@ -549,7 +549,6 @@ def share(
     form: PostedForm,
 ) -> Response:
     """The jobcentre shares the order with an a-kasse."""
-    values = form_values(form)
     try:
         body = ShareIn.model_validate(
             {"organisation_ids": [v for v in form.getlist("organisation_id") if v]}
@@ -557,7 +556,6 @@ def share(
     except ValidationError as exc:
         flash(request, f"Jobordren er ikke delt. {first_error(exc)}", "error")
         return redirect(f"/jobordrer/{order_id}")
-    del values
     forwarding.share_order(
         session, actor, order_id=order_id, organisation_ids=body.organisation_ids
     )
