@@ -7,7 +7,9 @@ import math
 import os
 import shutil
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -28,6 +30,22 @@ META_FILE = "meta.json"
 CURRENT_FILE = "CURRENT"
 LOCK_FILE = ".lock"
 KEEP_GENERATIONS = 2
+DELTA_PREFIX = "delta-"
+DELTA_SUFFIX = ".npz"
+
+# The delta log (see IndexStore.apply): a change is appended to the current
+# generation as a small segment while the segments together hold at most
+# max(DELTA_MIN_ROWS, DELTA_MAX_SHARE x base size) rows (vectors added plus ids
+# removed), capped at DELTA_MAX_ROWS, and there are at most DELTA_MAX_SEGMENTS
+# segments; beyond either the change compacts base and segments into a new
+# generation. The share bounds what compaction costs per row appended; the row
+# cap bounds the exact delta index every search also scans and every reading
+# process rebuilds on each append; the segment cap bounds how many files a
+# freshly started process reads. Numbers in docs/matching-index.md.
+DELTA_MAX_SHARE = 0.05
+DELTA_MIN_ROWS = 1_000
+DELTA_MAX_ROWS = 20_000
+DELTA_MAX_SEGMENTS = 512
 
 # IVF defaults, tuned with bench/matching.py (numbers in docs/matching-index.md):
 # nlist = IVF_LISTS_PER_SQRT_N * sqrt(N) lists, IVF_NPROBE of them scanned per query.
@@ -161,6 +179,25 @@ def _subset_top_k(
     return out_s, out_i
 
 
+def _last_wins(ids: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`ids` and their rows of `x` without repeated ids: the last row of an id wins."""
+    rev_unique, rev_pos = np.unique(ids[::-1], return_index=True)
+    if len(rev_unique) == len(ids):
+        return ids, x
+    keep = np.sort(len(ids) - 1 - rev_pos)
+    return ids[keep], x[keep]
+
+
+def _merge_top_k(
+    a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray], k: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The best k per row of two (scores, ids) results over disjoint id sets."""
+    scores = np.concatenate([a[0], b[0]], axis=1)
+    ids = np.concatenate([a[1], b[1]], axis=1)
+    order = np.argsort(-scores, axis=1, kind="stable")[:, :k]
+    return np.take_along_axis(scores, order, axis=1), np.take_along_axis(ids, order, axis=1)
+
+
 def _sorted_unique(ids: np.ndarray) -> np.ndarray:
     """`ids` sorted without repeats; free when the caller already passes them so."""
     if len(ids) < 2 or bool((ids[1:] > ids[:-1]).all()):
@@ -170,6 +207,8 @@ def _sorted_unique(ids: np.ndarray) -> np.ndarray:
 
 def _member(ids: np.ndarray, sorted_allowed: np.ndarray) -> np.ndarray:
     """Elementwise: is the id in the sorted array (padding -1 never is)?"""
+    if len(sorted_allowed) == 0:
+        return np.zeros(ids.shape, dtype=bool)
     pos = np.searchsorted(sorted_allowed, ids)
     pos[pos == len(sorted_allowed)] = 0
     return (sorted_allowed[pos] == ids) & (ids >= 0)
@@ -251,11 +290,7 @@ class VectorIndex:
             raise ValueError(f"{len(id_arr)} ids for {len(x)} vectors")
         if len(id_arr) == 0:
             return
-        # Within one batch the last vector of a repeated id wins.
-        rev_unique, rev_pos = np.unique(id_arr[::-1], return_index=True)
-        if len(rev_unique) != len(id_arr):
-            keep = np.sort(len(id_arr) - 1 - rev_pos)
-            id_arr, x = id_arr[keep], x[keep]
+        id_arr, x = _last_wins(id_arr, x)
         present = self._present(id_arr)
         if len(present):
             self._remove_present(present)
@@ -544,8 +579,272 @@ _DERIVED_META = {
 }
 
 
+# -- the delta log ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Pointer:
+    """What CURRENT says: the generation and how many of its delta segments are published."""
+
+    generation: str
+    segments: int = 0
+    # Vectors added plus ids removed over those segments (decides compaction
+    # without reading them).
+    rows: int = 0
+
+    def render(self) -> str:
+        if self.segments == 0:
+            return self.generation + "\n"
+        return f"{self.generation} {self.segments} {self.rows}\n"
+
+    @classmethod
+    def parse(cls, text: str) -> "Pointer | None":
+        parts = text.split()
+        if not parts:
+            return None
+        if len(parts) == 1:
+            return cls(parts[0])
+        return cls(parts[0], int(parts[1]), int(parts[2]))
+
+
+@dataclass(frozen=True)
+class DeltaSegment:
+    """One `apply`: remove `remove_ids`, then add `add_ids` with their vectors."""
+
+    add_ids: np.ndarray
+    add_vectors: np.ndarray
+    remove_ids: np.ndarray
+    meta: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def rows(self) -> int:
+        return len(self.add_ids) + len(self.remove_ids)
+
+
+def _segment_name(number: int) -> str:
+    return f"{DELTA_PREFIX}{number:06d}{DELTA_SUFFIX}"
+
+
+def _write_segment(path: Path, segment: DeltaSegment) -> int:
+    """Write a segment atomically (temp file, fsync, rename); returns its size in bytes."""
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    meta = json.dumps(segment.meta, sort_keys=True, default=str).encode("utf-8")
+    with open(tmp, "wb") as fh:
+        np.savez(
+            fh,
+            add_ids=segment.add_ids,
+            add_vectors=segment.add_vectors,
+            remove_ids=segment.remove_ids,
+            meta=np.frombuffer(meta, dtype=np.uint8),
+        )
+        fh.flush()
+        os.fsync(fh.fileno())
+        size = fh.tell()
+    os.rename(tmp, path)
+    return size
+
+
+def _read_segment(path: Path) -> DeltaSegment:
+    with np.load(path, allow_pickle=False) as data:
+        meta = json.loads(data["meta"].tobytes().decode("utf-8"))
+        return DeltaSegment(
+            add_ids=np.ascontiguousarray(data["add_ids"], dtype=np.int64),
+            add_vectors=np.ascontiguousarray(data["add_vectors"], dtype=np.float32),
+            remove_ids=np.ascontiguousarray(data["remove_ids"], dtype=np.int64),
+            meta=meta,
+        )
+
+
+@dataclass(frozen=True)
+class _Layers:
+    """The effect of a generation's segments on its base.
+
+    `masked`: sorted ids of base vectors that a segment removed or replaced;
+    `ids`/`vectors`: the vectors the segments added and no later one removed,
+    sorted by id; `meta`: the caller meta the segments carried, merged in order.
+    """
+
+    masked: np.ndarray
+    ids: np.ndarray
+    vectors: np.ndarray
+    meta: dict[str, object]
+    segments: int = 0
+    rows: int = 0
+
+    @classmethod
+    def empty(cls, dimension: int) -> "_Layers":
+        return cls(
+            masked=np.zeros(0, dtype=np.int64),
+            ids=np.zeros(0, dtype=np.int64),
+            vectors=np.zeros((0, dimension), dtype=np.float32),
+            meta={},
+        )
+
+    def extend(self, base: "VectorIndex", segments: Sequence[DeltaSegment]) -> "_Layers":
+        masked, ids, vectors, meta = self.masked, self.ids, self.vectors, dict(self.meta)
+        rows = self.rows
+        for segment in segments:
+            add_ids, add_vectors = _last_wins(
+                segment.add_ids, _as_vectors(segment.add_vectors, base.dimension)
+            )
+            touched = np.union1d(segment.remove_ids, add_ids)
+            # Only ids the base holds are masked, so len() can subtract them.
+            masked = np.union1d(masked, base._present(touched))
+            keep = ~_member(ids, touched)
+            ids = np.concatenate([ids[keep], add_ids])
+            vectors = np.concatenate([vectors[keep], add_vectors])
+            meta.update(segment.meta)
+            rows += segment.rows
+        order = np.argsort(ids, kind="stable")
+        return _Layers(
+            masked=masked,
+            ids=np.ascontiguousarray(ids[order]),
+            vectors=np.ascontiguousarray(vectors[order]),
+            meta=meta,
+            segments=self.segments + len(segments),
+            rows=rows,
+        )
+
+
+class LayeredIndex:
+    """A published generation: its base (memory-mapped) with its delta segments on top.
+
+    Base vectors a segment removed or replaced are masked out of the base's
+    results; the vectors the segments added live in a small exact in-memory
+    index. Searches query both and merge, so results are those of one index
+    holding the same vectors (exactly so when the base is exact). Read-only,
+    like any served generation; `IndexStore.current()` builds a new one for
+    every newly published segment, so a search never sees half a change.
+    """
+
+    read_only = True
+
+    def __init__(self, base: VectorIndex, layers: _Layers) -> None:
+        self.base = base
+        self._layers = layers
+        delta = VectorIndex.create(base.dimension, exact_max=2**62, kind="flat")
+        delta.add(layers.ids, layers.vectors)
+        self._delta = delta
+        self._ids: np.ndarray | None = None
+        self.meta: dict[str, object] = {
+            **{k: v for k, v in base.meta.items() if k not in _DERIVED_META},
+            **layers.meta,
+            **base.describe(),
+            "build_time": base.meta.get("build_time"),
+            "count": len(self),
+            "delta_segments": layers.segments,
+            "delta_rows": layers.rows,
+        }
+
+    @property
+    def kind(self) -> Kind:
+        return self.base.kind
+
+    @property
+    def dimension(self) -> int:
+        return self.base.dimension
+
+    @property
+    def exact_max(self) -> int:
+        return self.base.exact_max
+
+    @property
+    def nprobe(self) -> int:
+        return self.base.nprobe
+
+    @property
+    def nlist(self) -> int:
+        return self.base.nlist
+
+    @property
+    def trained_size(self) -> int:
+        return self.base.trained_size
+
+    @property
+    def delta_size(self) -> int:
+        """Vectors served from the delta segments rather than the base."""
+        return len(self._delta)
+
+    def __len__(self) -> int:
+        return len(self.base) - len(self._layers.masked) + len(self._delta)
+
+    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        raise RuntimeError("this index is memory-mapped from a published generation")
+
+    def remove(self, ids: np.ndarray) -> int:
+        raise RuntimeError("this index is memory-mapped from a published generation")
+
+    def ids(self) -> np.ndarray:
+        """All ids in the index, sorted ascending."""
+        if self._ids is None:
+            kept = self.base._ids_sorted()
+            if len(self._layers.masked):
+                kept = kept[~_member(kept, self._layers.masked)]
+            self._ids = np.union1d(kept, self._layers.ids)
+        return self._ids.copy()
+
+    def reconstruct(self, ids: np.ndarray) -> np.ndarray:
+        """The stored vectors of `ids`, which must all be present."""
+        id_arr = _as_ids(ids)
+        out = np.empty((len(id_arr), self.dimension), dtype=np.float32)
+        in_delta = _member(id_arr, self._layers.ids)
+        if in_delta.any():
+            out[in_delta] = self._delta.reconstruct(id_arr[in_delta])
+        if not in_delta.all():
+            out[~in_delta] = self.base.reconstruct(id_arr[~in_delta])
+        return out
+
+    def export(self) -> tuple[np.ndarray, np.ndarray]:
+        """All (ids, vectors): the base's unmasked ones in storage order, then the delta's."""
+        ids, x = self.base.export()
+        if len(self._layers.masked):
+            keep = ~_member(ids, self._layers.masked)
+            ids, x = ids[keep], x[keep]
+        return np.concatenate([ids, self._layers.ids]), np.concatenate([x, self._layers.vectors])
+
+    def describe(self) -> dict[str, object]:
+        return {**self.base.describe(), "count": len(self)}
+
+    def search(
+        self, vectors: np.ndarray, k: int, allowed_ids: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Top-k (scores, ids) per query row, best first; missing places have id -1, score -inf."""
+        if k <= 0:
+            raise ValueError("k must be positive")
+        x = _as_vectors(vectors, self.dimension)
+        masked, delta_ids = self._layers.masked, self._layers.ids
+        if allowed_ids is None:
+            found = self._search_base_unfiltered(x, k)
+            delta_allowed = None
+        else:
+            allowed = _sorted_unique(_as_ids(allowed_ids))
+            base_allowed = allowed[~_member(allowed, masked)] if len(masked) else allowed
+            found = self.base.search(x, k, base_allowed)
+            # The delta is small: pick its allowed ids by looking each of them up.
+            delta_allowed = delta_ids[_member(delta_ids, allowed)]
+        if len(self._delta) == 0 or (delta_allowed is not None and len(delta_allowed) == 0):
+            return found
+        return _merge_top_k(found, self._delta.search(x, k, delta_allowed), k)
+
+    def _search_base_unfiltered(self, x: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        masked = self._layers.masked
+        if len(masked) == 0:
+            return self.base.search(x, k)
+        # At most len(masked) of the base's best are masked, so fetching that
+        # many more and dropping them is exact (for an IVF base: as good as
+        # its own search). Compaction keeps the mask small.
+        fetch = min(k + len(masked), max(len(self.base), 1))
+        scores, ids = self.base.search(x, fetch)
+        return _compact(scores, ids, ~_member(ids, masked), k)
+
+
 class IndexStore:
-    """Generations of one named index under `root/name/gen-<n>/`, with a CURRENT pointer."""
+    """Generations of one named index under `root/name/gen-<n>/`, with a CURRENT pointer.
+
+    A generation is a base index plus an append-only log of delta segments
+    (`gen-<n>/delta-<m>.npz`); CURRENT names the generation and how many of
+    its segments are published, so readers always see a consistent prefix.
+    """
 
     def __init__(self, root: Path, name: str = "cv") -> None:
         self.root = root
@@ -553,8 +852,12 @@ class IndexStore:
         self.directory = root / name
         self._lock = threading.Lock()
         self._pointer_stat: tuple[int, int, int] | None = None
-        self._generation: str | None = None
-        self._index: VectorIndex | None = None
+        self._pointer: Pointer | None = None
+        # The served generation's base and what its segments did to it, kept
+        # so a newly published segment costs a reader only that segment.
+        self._base: VectorIndex | None = None
+        self._layers: _Layers | None = None
+        self._index: VectorIndex | LayeredIndex | None = None
 
     # -- reading --------------------------------------------------------------------
 
@@ -565,17 +868,23 @@ class IndexStore:
             return None
         return (st.st_ino, st.st_mtime_ns, st.st_size)
 
-    def current_generation(self) -> str | None:
-        """The generation CURRENT points at, or None before the first publish."""
+    def pointer(self) -> Pointer | None:
+        """What CURRENT says, or None before the first publish."""
         try:
-            return (self.directory / CURRENT_FILE).read_text("utf-8").strip() or None
+            return Pointer.parse((self.directory / CURRENT_FILE).read_text("utf-8"))
         except FileNotFoundError:
             return None
 
-    def current(self) -> VectorIndex | None:
-        """The published index, reloaded when another process has published a newer one."""
-        # A stat per call: os.replace gives the pointer a new inode, so any
-        # publish by any process is noticed without reading or locking.
+    def current_generation(self) -> str | None:
+        """The generation CURRENT points at, or None before the first publish."""
+        pointer = self.pointer()
+        return pointer.generation if pointer is not None else None
+
+    def current(self) -> VectorIndex | LayeredIndex | None:
+        """The published index, reloaded when another process has published a change."""
+        # A stat per call: CURRENT is replaced (new inode, newer mtime) by every
+        # publish and every appended segment, in any process, so changes are
+        # noticed without reading or locking.
         stat = self._stat_pointer()
         if stat is not None and stat == self._pointer_stat:
             return self._index
@@ -583,27 +892,53 @@ class IndexStore:
             for _attempt in range(3):
                 stat = self._stat_pointer()
                 if stat is None:
-                    self._pointer_stat, self._generation, self._index = None, None, None
+                    self._pointer_stat, self._pointer = None, None
+                    self._base, self._layers, self._index = None, None, None
                     return None
                 if stat == self._pointer_stat:
                     return self._index
-                generation = self.current_generation()
-                if generation is None:
+                pointer = self.pointer()
+                if pointer is None:
                     return None
-                if generation == self._generation:
+                if pointer == self._pointer:
                     self._pointer_stat = stat
                     return self._index
                 try:
-                    index = VectorIndex.load(self.directory / generation, mmap=True)
+                    self._load(pointer)
                 except (FileNotFoundError, RuntimeError):
                     # Pruned between reading the pointer and loading: a newer
                     # generation has been published meanwhile; read again.
-                    if self.current_generation() == generation:
+                    latest = self.pointer()
+                    if latest is not None and latest.generation == pointer.generation:
                         raise
                     continue
-                self._pointer_stat, self._generation, self._index = stat, generation, index
-                return index
+                self._pointer_stat = stat
+                return self._index
             raise RuntimeError(f"index store {self.directory} keeps changing under the reader")
+
+    def _load(self, pointer: Pointer) -> None:
+        """Serve `pointer`, reading only the segments not seen yet when the base is the same."""
+        directory = self.directory / pointer.generation
+        base, layers = self._base, self._layers
+        same = (
+            base is not None
+            and layers is not None
+            and self._pointer is not None
+            and self._pointer.generation == pointer.generation
+            and self._pointer.segments <= pointer.segments
+        )
+        if not same or base is None or layers is None:
+            base = VectorIndex.load(directory, mmap=True)
+            layers = _Layers.empty(base.dimension)
+        fresh = range(layers.segments + 1, pointer.segments + 1)
+        if fresh:
+            layers = layers.extend(
+                base, [_read_segment(directory / _segment_name(n)) for n in fresh]
+            )
+        index: VectorIndex | LayeredIndex = (
+            base if layers.segments == 0 else LayeredIndex(base, layers)
+        )
+        self._pointer, self._base, self._layers, self._index = pointer, base, layers, index
 
     # -- writing --------------------------------------------------------------------
 
@@ -631,6 +966,29 @@ class IndexStore:
                 numbers.append(int(suffix))
         return sorted(numbers)
 
+    def _write_pointer(self, pointer: Pointer) -> None:
+        """Switch CURRENT to `pointer` atomically; its mtime always moves forward."""
+        target = self.directory / CURRENT_FILE
+        previous = self._stat_pointer()
+        tmp = self.directory / f".{CURRENT_FILE}.tmp-{os.getpid()}"
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(pointer.render())
+            fh.flush()
+            if previous is not None:
+                # Readers compare (inode, mtime, size). A freed inode can be
+                # reused at once and a coarse clock repeats mtimes, so
+                # strictly increasing mtimes keep an old view from ever
+                # matching a new pointer.
+                mtime = max(time.time_ns(), previous[1] + 1)
+                os.utime(fh.fileno(), ns=(mtime, mtime))
+                if os.fstat(fh.fileno()).st_mtime_ns <= previous[1]:
+                    # A file system with whole-second timestamps.
+                    mtime = previous[1] + 1_000_000_000
+                    os.utime(fh.fileno(), ns=(mtime, mtime))
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+        _fsync_dir(self.directory)
+
     def _publish_locked(self, index: VectorIndex, meta: dict[str, object]) -> str:
         existing = self._generations()
         generation = f"gen-{(existing[-1] + 1) if existing else 1}"
@@ -639,17 +997,13 @@ class IndexStore:
         index.save(staging, meta)
         _fsync_dir(staging)
         os.rename(staging, self.directory / generation)
-        pointer_tmp = self.directory / f".{CURRENT_FILE}.tmp-{os.getpid()}"
-        with open(pointer_tmp, "w", encoding="utf-8") as fh:
-            fh.write(generation + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(pointer_tmp, self.directory / CURRENT_FILE)
-        _fsync_dir(self.directory)
+        pointer = Pointer(generation)
+        self._write_pointer(pointer)
         with self._lock:
             # The publisher serves what it just wrote without reading it back.
             self._pointer_stat = self._stat_pointer()
-            self._generation, self._index = generation, index
+            self._pointer, self._base, self._index = pointer, index, index
+            self._layers = _Layers.empty(index.dimension)
         self._prune(keep=generation)
         return generation
 
@@ -673,26 +1027,71 @@ class IndexStore:
         meta: dict[str, object] | None = None,
         dimension: int | None = None,
     ) -> str:
-        """Remove, then add, on top of the current generation, and publish the result."""
+        """Remove, then add, on top of the current generation; returns the generation.
+
+        A change that keeps the generation's delta log small is appended to it
+        as a segment (bytes proportional to the change); otherwise the base
+        and its segments are compacted with the change into a new generation.
+        """
         with self.locked():
-            generation = self.current_generation()
-            if generation is not None:
-                # Read from disk rather than mutating the instance that current()
-                # hands to concurrent searches.
-                index = VectorIndex.load(self.directory / generation)
-            else:
+            pointer = self.pointer()
+            if pointer is None:
                 dim = dimension
                 if dim is None and add is not None:
                     dim = _as_vectors(add[1], np.asarray(add[1]).shape[-1]).shape[1]
                 if dim is None:
                     raise ValueError("dimension is needed to create the first generation")
                 index = VectorIndex.create(dim)
-            base = {k: v for k, v in index.meta.items() if k not in _DERIVED_META}
-            if remove is not None:
-                index.remove(remove)
-            if add is not None:
-                index.add(*add)
-            return self._publish_locked(index, {**base, **(meta or {})})
+                if remove is not None:
+                    index.remove(remove)
+                if add is not None:
+                    index.add(*add)
+                return self._publish_locked(index, dict(meta or {}))
+            directory = self.directory / pointer.generation
+            base_meta = json.loads((directory / META_FILE).read_text("utf-8"))
+            dim = int(base_meta["dimension"])
+            segment = DeltaSegment(
+                add_ids=_as_ids(add[0]) if add is not None else np.zeros(0, dtype=np.int64),
+                add_vectors=(
+                    _as_vectors(add[1], dim)
+                    if add is not None
+                    else np.zeros((0, dim), dtype=np.float32)
+                ),
+                remove_ids=(
+                    np.unique(_as_ids(remove)) if remove is not None else np.zeros(0, np.int64)
+                ),
+                meta=dict(meta or {}),
+            )
+            if len(segment.add_ids) != len(segment.add_vectors):
+                raise ValueError(
+                    f"{len(segment.add_ids)} ids for {len(segment.add_vectors)} vectors"
+                )
+            rows = pointer.rows + segment.rows
+            limit = min(
+                DELTA_MAX_ROWS, max(DELTA_MIN_ROWS, DELTA_MAX_SHARE * int(base_meta["count"]))
+            )
+            if pointer.segments < DELTA_MAX_SEGMENTS and rows <= limit:
+                number = pointer.segments + 1
+                _write_segment(directory / _segment_name(number), segment)
+                _fsync_dir(directory)
+                self._write_pointer(Pointer(pointer.generation, number, rows))
+                return pointer.generation
+            return self._compact_locked(pointer, segment)
+
+    def _compact_locked(self, pointer: Pointer, change: DeltaSegment) -> str:
+        """Publish base + segments + `change` as a new generation (the old rewrite path)."""
+        directory = self.directory / pointer.generation
+        # Read from disk rather than mutating the instance that current()
+        # hands to concurrent searches.
+        index = VectorIndex.load(directory)
+        segments = [
+            _read_segment(directory / _segment_name(n)) for n in range(1, pointer.segments + 1)
+        ]
+        layers = _Layers.empty(index.dimension).extend(index, [*segments, change])
+        base_meta = {k: v for k, v in index.meta.items() if k not in _DERIVED_META}
+        index.remove(layers.masked)
+        index.add(layers.ids, layers.vectors)
+        return self._publish_locked(index, {**base_meta, **layers.meta})
 
 
 def _fsync_dir(path: Path) -> None:
