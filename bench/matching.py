@@ -11,7 +11,9 @@ Flags:
     --queries N          queries per latency/recall measurement (default 300)
     --ingest-texts N     CVs per round of the ingest-throughput part (default 128, 4 rounds)
     --e2e-cvs N          CVs in the database for the end-to-end part (default 100000)
-    --skip-ingest / --skip-index / --skip-e2e   leave a part out
+    --skip-ingest / --skip-index / --skip-e2e / --skip-delta   leave a part out
+    --delta-size N       vectors in the index for the delta-log part (default 100000)
+    --delta-applies N    single-vector applies per mode in the delta-log part (default 100)
     --synthetic          index part on synthetic clustered vectors instead of real label
                          embeddings replicated with noise
     --nprobe N           override the IVF nprobe (tuning; default: the product's)
@@ -659,6 +661,114 @@ def bench_e2e(n_cvs: int, n_queries: int) -> dict[str, Any]:
     return result
 
 
+# -- part 4: the index store's delta log -----------------------------------------------------
+
+
+def _io_counters() -> dict[str, int]:
+    """This process's write counters: wchar (bytes passed to write) and write_bytes (to disk)."""
+    out = {}
+    for line in Path("/proc/self/io").read_text().splitlines():
+        key, _, value = line.partition(":")
+        out[key] = int(value)
+    return out
+
+
+def _single_applies(
+    root: Path, base: VectorIndex, fresh: np.ndarray, *, delta_log: bool
+) -> dict[str, Any]:
+    """Publish `base`, then apply one new vector at a time; a second store follows."""
+    from services.matching.vector_index import IndexStore, LayeredIndex
+
+    store, reader = IndexStore(root), IndexStore(root)
+    store.publish(base, {"source": "bench"})
+    base_file_bytes = (root / "cv" / "gen-1" / "index.faiss").stat().st_size
+    reader.current()
+    saved = vector_index.DELTA_MAX_SEGMENTS
+    # Without segments every apply compacts: the pre-delta-log behaviour (load
+    # the generation, patch it, write all of it).
+    vector_index.DELTA_MAX_SEGMENTS = saved if delta_log else 0
+    times, pickups = [], []
+    gc.collect()
+    before = _io_counters()
+    started = time.perf_counter()
+    try:
+        for i, vector in enumerate(fresh):
+            t0 = time.perf_counter()
+            store.apply(add=(np.array([10_000_000 + i]), vector[None, :]))
+            t1 = time.perf_counter()
+            served = reader.current()
+            pickups.append(time.perf_counter() - t1)
+            times.append(t1 - t0)
+    finally:
+        vector_index.DELTA_MAX_SEGMENTS = saved
+    total = time.perf_counter() - started - sum(pickups)
+    after = _io_counters()
+    assert served is not None
+    assert len(served) == len(base) + len(fresh)
+    result: dict[str, Any] = {
+        "applies": len(fresh),
+        "total_s": round(total, 3),
+        "apply_ms": percentiles(times),
+        "bytes_written": after["wchar"] - before["wchar"],
+        "bytes_to_disk": after["write_bytes"] - before["write_bytes"],
+        "bytes_per_apply": round((after["wchar"] - before["wchar"]) / len(fresh)),
+        # What a second store (another API process) pays to see each change.
+        "reader_pickup_ms": percentiles(pickups),
+        "pointer": (root / "cv" / "CURRENT").read_text().strip(),
+        "base_index_file_bytes": base_file_bytes,
+    }
+    if isinstance(served, LayeredIndex):
+        queries = clustered_vectors(50, seed=99)
+        base_stats, _base_ids = time_queries(lambda q: served.base.search(q, K)[1], queries)
+        layered_stats, _ = time_queries(lambda q: served.search(q, K)[1], queries)
+        result["search_k50_ms"] = {"base_alone": base_stats, "base_plus_delta": layered_stats}
+        cold = IndexStore(root)
+        t0 = time.perf_counter()
+        cold.current()
+        result["cold_load_with_segments_s"] = round(time.perf_counter() - t0, 3)
+        t0 = time.perf_counter()
+        vector_index.DELTA_MAX_SEGMENTS = 0
+        try:
+            store.apply(add=(np.array([20_000_000]), fresh[:1]))
+        finally:
+            vector_index.DELTA_MAX_SEGMENTS = saved
+        result["compaction_s"] = round(time.perf_counter() - t0, 3)
+    return result
+
+
+def bench_delta(size: int, applies: int) -> dict[str, Any]:
+    """Single-vector applies at `size` vectors: delta log against a whole generation per apply."""
+    log(f"delta: {size:,} vectors, {applies} single-vector applies per mode")
+    vectors = clustered_vectors(size + applies, seed=7)
+    base = VectorIndex.create(DIM, expected_size=size)
+    base.add(np.arange(size, dtype=np.int64), vectors[:size])
+    fresh = vectors[size:]
+    result: dict[str, Any] = {
+        "size": size,
+        "dimension": DIM,
+        "index_kind": base.kind,
+        "limits": {
+            "delta_max_share": vector_index.DELTA_MAX_SHARE,
+            "delta_min_rows": vector_index.DELTA_MIN_ROWS,
+            "delta_max_rows": vector_index.DELTA_MAX_ROWS,
+            "delta_max_segments": vector_index.DELTA_MAX_SEGMENTS,
+        },
+    }
+    for name, delta_log in (("delta_log", True), ("full_generation", False)):
+        root = Path(tempfile.mkdtemp(prefix="jobbro-bench-delta-"))
+        try:
+            result[name] = _single_applies(root, base, fresh, delta_log=delta_log)
+        finally:
+            shutil.rmtree(root, ignore_errors=True)
+        log(f"delta: {name}: {json.dumps(result[name])}")
+    delta, full = result["delta_log"], result["full_generation"]
+    result["ratio_full_over_delta"] = {
+        "time": round(full["total_s"] / max(delta["total_s"], 1e-9), 1),
+        "bytes": round(full["bytes_written"] / max(delta["bytes_written"], 1), 1),
+    }
+    return result
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the selected parts and print their JSON."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -673,6 +783,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--synthetic", action="store_true")
     parser.add_argument("--nprobe", type=int, default=None)
     parser.add_argument("--lists-per-sqrt-n", type=float, default=None)
+    parser.add_argument("--skip-delta", action="store_true")
+    parser.add_argument("--delta-size", type=int, default=None)
+    parser.add_argument("--delta-applies", type=int, default=100)
     args = parser.parse_args(argv)
 
     sizes = [
@@ -727,6 +840,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         report["index"] = [bench_index(size, n_queries, filters, anchors) for size in sizes]
     if not args.skip_e2e:
         report["e2e"] = bench_e2e(e2e_cvs, min(n_queries, 100))
+    if not args.skip_delta:
+        report["delta"] = bench_delta(
+            args.delta_size or (20_000 if args.quick else 100_000), args.delta_applies
+        )
     report["machine"]["load_average_at_end"] = [round(v, 2) for v in os.getloadavg()]
     report["elapsed_s"] = round(time.perf_counter() - started, 1)
     print(json.dumps(report, indent=2))
