@@ -681,28 +681,43 @@ class _Layers:
         )
 
     def extend(self, base: "VectorIndex", segments: Sequence[DeltaSegment]) -> "_Layers":
-        masked, ids, vectors, meta = self.masked, self.ids, self.vectors, dict(self.meta)
-        rows = self.rows
+        if not segments:
+            return self
+        # One pass over all events, not one per segment: replaying segment by
+        # segment copies the whole delta for each and goes quadratic when a
+        # process starts on hundreds of segments. Per id the last event wins;
+        # within a segment the adds come after the removes.
+        event_ids = [self.ids]
+        event_adds = [np.ones(len(self.ids), dtype=bool)]
+        vectors = [self.vectors]
+        meta = dict(self.meta)
         for segment in segments:
-            add_ids, add_vectors = _last_wins(
-                segment.add_ids, _as_vectors(segment.add_vectors, base.dimension)
-            )
-            touched = np.union1d(segment.remove_ids, add_ids)
-            # Only ids the base holds are masked, so len() can subtract them.
-            masked = np.union1d(masked, base._present(touched))
-            keep = ~_member(ids, touched)
-            ids = np.concatenate([ids[keep], add_ids])
-            vectors = np.concatenate([vectors[keep], add_vectors])
+            event_ids += [segment.remove_ids, segment.add_ids]
+            event_adds += [
+                np.zeros(len(segment.remove_ids), bool),
+                np.ones(len(segment.add_ids), bool),
+            ]
+            vectors.append(_as_vectors(segment.add_vectors, base.dimension))
             meta.update(segment.meta)
-            rows += segment.rows
-        order = np.argsort(ids, kind="stable")
+        all_ids = np.concatenate(event_ids)
+        adds = np.concatenate(event_adds)
+        # Row of each event's vector among the concatenated vectors (-1: a removal).
+        rows = np.full(len(all_ids), -1, dtype=np.int64)
+        rows[adds] = np.arange(int(adds.sum()))
+        # The last event of each id: the first of each run when read backwards.
+        rev_ids = all_ids[::-1]
+        uniq, first = np.unique(rev_ids, return_index=True)
+        last = len(all_ids) - 1 - first
+        alive = adds[last]
+        stacked = np.concatenate(vectors)
         return _Layers(
-            masked=masked,
-            ids=np.ascontiguousarray(ids[order]),
-            vectors=np.ascontiguousarray(vectors[order]),
+            # Only ids the base holds are masked, so len() can subtract them.
+            masked=np.union1d(self.masked, base._present(uniq)),
+            ids=np.ascontiguousarray(uniq[alive]),
+            vectors=np.ascontiguousarray(stacked[rows[last[alive]]]),
             meta=meta,
             segments=self.segments + len(segments),
-            rows=rows,
+            rows=self.rows + sum(segment.rows for segment in segments),
         )
 
 

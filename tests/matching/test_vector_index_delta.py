@@ -317,3 +317,46 @@ def test_concurrent_appends_and_compactions_lose_nothing(
         np.testing.assert_allclose(
             served.reconstruct(np.array([s + i for i in kept])), x[kept], rtol=1e-6
         )
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_random_changes_read_incrementally_cold_and_compacted_agree(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int
+) -> None:
+    monkeypatch.setattr(vector_index, "DELTA_MAX_SEGMENTS", 25)
+    store, content = _base(tmp_path, n=500)
+    follower = IndexStore(tmp_path)
+    rng = np.random.default_rng(seed)
+    pool = np.concatenate([np.array(sorted(content)), np.arange(1, 60)])
+    fresh = clustered(2000, seed=seed + 100)
+    used = 0
+    queries = clustered(5, seed=seed + 200)
+    for step in range(60):
+        add_ids = rng.choice(pool, rng.integers(0, 4))
+        remove_ids = rng.choice(pool, rng.integers(0, 3))
+        vectors = fresh[used : used + len(add_ids)]
+        used += len(add_ids)
+        store.apply(add=(add_ids, vectors), remove=remove_ids)
+        for i in remove_ids.tolist():
+            content.pop(i, None)
+        for i, v in zip(add_ids.tolist(), vectors, strict=True):
+            content[i] = v
+        if step % 7 == 0:
+            served = follower.current()
+            assert served is not None
+            np.testing.assert_array_equal(served.ids(), np.array(sorted(content)))
+            np.testing.assert_array_equal(
+                served.search(queries, 20)[1], _rebuilt(content).search(queries, 20)[1]
+            )
+    for served in (follower.current(), IndexStore(tmp_path).current()):
+        assert served is not None
+        assert len(served) == len(content)
+        ids = np.array(sorted(content))
+        np.testing.assert_allclose(
+            served.reconstruct(ids), np.stack([content[i] for i in ids.tolist()]), rtol=1e-6
+        )
+        allowed = ids[::4]
+        np.testing.assert_array_equal(
+            served.search(queries, 20, allowed_ids=allowed)[1],
+            _rebuilt(content).search(queries, 20, allowed_ids=allowed)[1],
+        )
