@@ -84,7 +84,7 @@ def test_a_single_vector_apply_appends_a_small_segment(tmp_path: Path) -> None:
     assert written < 4096
     assert written < base_bytes / 1000
     segments = sorted(p.name for p in (tmp_path / "cv" / "gen-1").glob("delta-*"))
-    assert segments == ["delta-000001.npz"]
+    assert segments == ["delta-000001.seg"]
     assert (tmp_path / "cv" / "CURRENT").read_text().split() == ["gen-1", "1", "1"]
     assert sorted(p.name for p in (tmp_path / "cv").glob("gen-*")) == ["gen-1"]
     served = store.current()
@@ -261,8 +261,8 @@ def test_a_segment_beyond_the_pointer_is_ignored_and_overwritten(tmp_path: Path)
     x = clustered(2, seed=11)
     store.apply(add=(np.array([1]), x[:1]))
     # A writer that died after writing its segment but before switching CURRENT.
-    orphan = tmp_path / "cv" / "gen-1" / "delta-000002.npz"
-    orphan.write_bytes((tmp_path / "cv" / "gen-1" / "delta-000001.npz").read_bytes())
+    orphan = tmp_path / "cv" / "gen-1" / "delta-000002.seg"
+    orphan.write_bytes((tmp_path / "cv" / "gen-1" / "delta-000001.seg").read_bytes())
     reader = IndexStore(tmp_path)
     served = reader.current()
     assert served is not None
@@ -360,3 +360,12 @@ def test_random_changes_read_incrementally_cold_and_compacted_agree(
             served.search(queries, 20, allowed_ids=allowed)[1],
             _rebuilt(content).search(queries, 20, allowed_ids=allowed)[1],
         )
+
+
+def test_a_truncated_segment_is_refused(tmp_path: Path) -> None:
+    store, _content = _base(tmp_path)
+    store.apply(add=(np.array([1]), clustered(1, seed=13)))
+    segment = tmp_path / "cv" / "gen-1" / "delta-000001.seg"
+    segment.write_bytes(segment.read_bytes()[:-10])
+    with pytest.raises(ValueError, match="not a complete delta segment"):
+        IndexStore(tmp_path).current()
