@@ -52,7 +52,8 @@ def embed_cvs(session: Session, cv_ids: Sequence[uuid.UUID] | None = None) -> in
     pending: list[tuple[list[Cv], list[str], np.ndarray]] = []
 
     def publish() -> None:
-        # One generation per PUBLISH_EVERY CVs: writing the index costs its whole size.
+        # One apply per PUBLISH_EVERY CVs: each is a delta segment (or a compaction),
+        # and fewer, larger segments mean fewer fsyncs and files for readers.
         ids = np.concatenate([[cv.vector_id for cv in c] for c, _, _ in pending]).astype(np.int64)
         store.apply(
             add=(ids, np.concatenate([v for _, _, v in pending])),
