@@ -736,6 +736,58 @@ def _single_applies(
     return result
 
 
+def _at_the_limits(root: Path, base: VectorIndex, fresh: np.ndarray) -> dict[str, Any]:
+    """Reader and search costs with a log just short of compaction.
+
+    All segments but one replace one base vector each, then the last replaces
+    as many as the row limit still allows (4,489 at 100k and the defaults), so
+    thousands of base vectors are masked and as many live in the delta index.
+    """
+    from services.matching.vector_index import IndexStore, LayeredIndex
+
+    store, follower = IndexStore(root), IndexStore(root)
+    store.publish(base, {"source": "bench"})
+    follower.current()
+    rng = np.random.default_rng(5)
+    singles = vector_index.DELTA_MAX_SEGMENTS - 1
+    for i in range(singles):
+        replaced = np.array([int(rng.integers(len(base)))])
+        store.apply(add=(replaced, fresh[i % len(fresh)][None, :]))
+    out: dict[str, Any] = {"single_segments": singles}
+    t0 = time.perf_counter()
+    follower.current()
+    out["follower_catch_up_on_all_segments_ms"] = round((time.perf_counter() - t0) * 1e3, 1)
+    limit = min(
+        vector_index.DELTA_MAX_ROWS,
+        max(vector_index.DELTA_MIN_ROWS, vector_index.DELTA_MAX_SHARE * len(base)),
+    )
+    batch = int(limit) - singles
+    replaced = rng.choice(len(base), batch, replace=False)
+    store.apply(add=(replaced, clustered_vectors(batch, seed=11)))
+    t0 = time.perf_counter()
+    served = follower.current()
+    out["follower_pickup_of_batch_segment_ms"] = round((time.perf_counter() - t0) * 1e3, 1)
+    t0 = time.perf_counter()
+    IndexStore(root).current()
+    out["cold_load_s"] = round(time.perf_counter() - t0, 3)
+    assert isinstance(served, LayeredIndex)
+    out["pointer"] = (root / "cv" / "CURRENT").read_text().strip()
+    out["delta_vectors"] = served.delta_size
+    out["masked_base_vectors"] = len(base) + served.delta_size - len(served)
+    queries = clustered_vectors(50, seed=99)
+    allowed = np.sort(rng.choice(len(base), int(0.3 * len(base)), replace=False))
+    cases = (("k50", 50, None), ("k1000", 1000, None), ("k1000_30pct", 1000, allowed))
+    for label, k, ids in cases:
+        base_stats, _ = time_queries(
+            lambda q, k=k, ids=ids: served.base.search(q, k, ids)[1], queries
+        )
+        layered_stats, _ = time_queries(
+            lambda q, k=k, ids=ids: served.search(q, k, ids)[1], queries
+        )
+        out[f"search_{label}_ms"] = {"base_alone": base_stats, "base_plus_delta": layered_stats}
+    return out
+
+
 def bench_delta(size: int, applies: int) -> dict[str, Any]:
     """Single-vector applies at `size` vectors: delta log against a whole generation per apply."""
     log(f"delta: {size:,} vectors, {applies} single-vector applies per mode")
@@ -761,6 +813,12 @@ def bench_delta(size: int, applies: int) -> dict[str, Any]:
         finally:
             shutil.rmtree(root, ignore_errors=True)
         log(f"delta: {name}: {json.dumps(result[name])}")
+    root = Path(tempfile.mkdtemp(prefix="jobbro-bench-delta-"))
+    try:
+        result["at_the_limits"] = _at_the_limits(root, base, fresh)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    log(f"delta: at the limits: {json.dumps(result['at_the_limits'])}")
     delta, full = result["delta_log"], result["full_generation"]
     result["ratio_full_over_delta"] = {
         "time": round(full["total_s"] / max(delta["total_s"], 1e-9), 1),
