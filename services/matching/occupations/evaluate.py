@@ -1,4 +1,4 @@
-"""`jobbro eval normalize`: MRR, MAP and success@k of each signal on the held-out dev set."""
+"""`jobbro eval normalize`: MRR, MAP and success@k per signal on the dev and realistic splits."""
 
 import time
 from collections.abc import Sequence
@@ -9,8 +9,14 @@ from typing import Any
 import numpy as np
 
 from services.matching.occupations.data import english_labels, load_occupations
-from services.matching.occupations.devset import DevSet, index_occupations, load_devset
-from services.matching.occupations.normalize import TextEmbedder, TitleNormalizer
+from services.matching.occupations.devset import DevSet, Query, index_occupations, load_devset
+from services.matching.occupations.normalize import (
+    QueryScores,
+    TextEmbedder,
+    TitleNormalizer,
+    expand_queries,
+)
+from services.matching.occupations.realistic import kompetencer_lines, load_realistic
 
 WEIGHT_GRID = tuple(round(w, 2) for w in np.arange(0.0, 1.0001, 0.1))
 
@@ -72,9 +78,25 @@ def _metrics_from_scores(
 
 @dataclass
 class _Split:
-    lex: np.ndarray
+    query: QueryScores
     relevant: list[frozenset[str]]
     sem: dict[str, np.ndarray]
+
+
+# Dev-set splits first (the combination weight is picked on "validation"), then
+# the constructed realistic-title splits and the real Kompetencer lines.
+DEV_SPLITS = ("validation", "test")
+REALISTIC_SPLITS = ("realistic_validation", "realistic_test", "kompetencer")
+
+
+def evaluation_queries(devset: DevSet) -> dict[str, list[Query]]:
+    """Every split's queries: the dev set, its realistic rewrites and the Kompetencer lines."""
+    splits = {name: devset.split(name) for name in DEV_SPLITS}
+    realistic = load_realistic()
+    for name in DEV_SPLITS:
+        splits["realistic_" + name] = [q for q in realistic if q.split == name]
+    splits["kompetencer"] = kompetencer_lines()
+    return splits
 
 
 def evaluate(
@@ -83,7 +105,7 @@ def evaluate(
     cache_dir: Path | None = None,
     english: bool = True,
 ) -> dict[str, Any]:
-    """Score every signal on validation and test; combination weights are picked on validation."""
+    """Score every signal on every split; combination weights are picked on dev validation."""
     devset = devset or load_devset()
     occs = index_occupations(load_occupations(), devset.held_out)
     uris = [o.uri for o in occs]
@@ -93,29 +115,37 @@ def evaluate(
     lexical = TitleNormalizer(occs, embedder=None, extra_labels=extra)
     splits: dict[str, _Split] = {}
     reference: dict[str, Any] = {}
-    for name in ("validation", "test"):
-        queries = devset.split(name)
-        texts = [q.text for q in queries]
-        lex, _ = lexical.label_scores(texts)
-        splits[name] = _Split(lex=lex, relevant=[q.relevant for q in queries], sem={})
-        da_lex, _ = danish_only.label_scores(texts)
-        da_scores, _ = danish_only.occupation_scores(da_lex, None)
-        reference[name] = _metrics_from_scores(da_scores, uris, splits[name].relevant).as_dict()
-    normalizers: dict[str, TitleNormalizer] = {}
+    for name, queries in evaluation_queries(devset).items():
+        query = expand_queries([q.text for q in queries])
+        relevant = [q.relevant for q in queries]
+        da_query = expand_queries([q.text for q in queries])
+        da_query.lex = danish_only.lexical_scores(da_query.rows)
+        da_scores, _, _ = danish_only.occupation_scores(da_query)
+        reference[name] = _metrics_from_scores(da_scores, uris, relevant).as_dict()
+        query.lex = lexical.lexical_scores(query.rows)
+        splits[name] = _Split(query=query, relevant=relevant, sem={})
     for model_name, embedder in embedders.items():
-        normalizers[model_name] = TitleNormalizer(
+        normalizer = TitleNormalizer(
             occs, embedder=embedder, cache_dir=cache_dir, extra_labels=extra
         )
-        for name, split in splits.items():
-            texts = [q.text for q in devset.split(name)]
-            _, sem = normalizers[model_name].label_scores(texts)
+        for split in splits.values():
+            sem = normalizer.semantic_scores(split.query.rows)
             assert sem is not None
             split.sem[model_name] = sem
 
-    def occ_metrics(split: _Split, model: str | None, weight: float) -> Metrics:
-        sem = split.sem[model] if model else None
-        scores, _ = lexical.occupation_scores(split.lex, sem, lexical_weight=weight)
+    def occ_metrics(split: _Split, model: str | None, weight: float, literal: bool) -> Metrics:
+        query = split.query
+        query.sem = split.sem[model] if model else None
+        scores, _, _ = lexical.occupation_scores(
+            query.literal() if literal else query, lexical_weight=weight
+        )
         return _metrics_from_scores(scores, uris, split.relevant)
+
+    def per_split(model: str | None, weight: float, literal: bool = False) -> dict[str, Any]:
+        return {
+            name: occ_metrics(split, model, weight, literal).as_dict()
+            for name, split in splits.items()
+        }
 
     report: dict[str, Any] = {
         "devset": {
@@ -125,25 +155,24 @@ def evaluate(
             "english_labels_in_index": english,
         },
         "methods": {},
+        "without_query_variants": {},
     }
     methods: dict[str, Any] = report["methods"]
+    literal: dict[str, Any] = report["without_query_variants"]
     methods["char_ngram_tfidf_danish_labels_only"] = reference
-    methods["char_ngram_tfidf"] = {
-        name: occ_metrics(split, None, 1.0).as_dict() for name, split in splits.items()
-    }
+    methods["char_ngram_tfidf"] = per_split(None, 1.0)
+    literal["char_ngram_tfidf"] = per_split(None, 1.0, literal=True)
     for model_name in embedders:
-        methods[f"{model_name}"] = {
-            name: occ_metrics(split, model_name, 0.0).as_dict() for name, split in splits.items()
+        methods[model_name] = per_split(model_name, 0.0)
+        sweep = {
+            w: occ_metrics(splits["validation"], model_name, w, False).mrr for w in WEIGHT_GRID
         }
-        sweep = {w: occ_metrics(splits["validation"], model_name, w).mrr for w in WEIGHT_GRID}
         best = max(sweep, key=lambda w: (sweep[w], -abs(w - 0.5)))
         methods[f"{model_name}+char_ngram"] = {
             "lexical_weight": best,
             "validation_mrr_by_weight": {str(w): round(m, 4) for w, m in sweep.items()},
-            **{
-                name: occ_metrics(split, model_name, best).as_dict()
-                for name, split in splits.items()
-            },
+            **per_split(model_name, best),
         }
+        literal[f"{model_name}+char_ngram"] = per_split(model_name, best, literal=True)
     report["seconds"] = round(time.perf_counter() - started, 1)
     return report

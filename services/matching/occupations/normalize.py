@@ -1,15 +1,16 @@
 """Free-text Danish job title → ranked ESCO occupations (character n-grams + embeddings)."""
 
+import contextlib
 import hashlib
 import json
 import logging
 import re
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 from scipy import sparse
@@ -34,9 +35,10 @@ log = logging.getLogger(__name__)
 # docs/occupations.md: flat between 0.6 and 0.9). A tuned model carries its own
 # weight in training.json, written by the same evaluation.
 DEFAULT_LEXICAL_WEIGHT = 0.7
-# Queries are scored in chunks so a batch of thousands never holds a dense
-# (queries × 9,791 labels) matrix at once.
-_CHUNK = 256
+# Titles are scored in chunks so a batch of thousands never holds a dense
+# (query variants × 45k labels) matrix at once: 64 titles with up to 8
+# variants each stay under ~100 MB per matrix.
+_CHUNK = 64
 
 _GENDER_MARKERS = re.compile(r"\(\s*[mk]\s*/\s*[kmw]\s*\)|\b[mk]/[kmw]\b", re.IGNORECASE)
 _SEPARATORS = re.compile(r"[\s_/|,;:—–]+")
@@ -69,15 +71,91 @@ class OccupationMatch:
     matched_label: str = ""
 
 
+_digests: dict[tuple[str, int, int], str] = {}
+
+
+def _file_digest(path: Path) -> str:
+    st = path.stat()
+    key = (str(path), st.st_size, st.st_mtime_ns)
+    if key not in _digests:
+        from services.matching.occupations.assemble import file_sha256
+
+        _digests[key] = file_sha256(path)
+    return _digests[key]
+
+
 def _model_fingerprint(embedder: TextEmbedder) -> str:
-    """Name plus size/mtime of the weights, so a retrained model never reuses old vectors."""
+    """The weights' content, so a retrained model never reuses old vectors.
+
+    Content rather than name or mtime: the base model and the base inside an
+    assembled tuned model then share one label cache, and a fresh copy of the
+    same weights (a new checkout) still finds it.
+    """
     path = getattr(embedder, "path", None)
-    parts = [embedder.model_name]
-    if isinstance(path, Path):
-        for weights in sorted(path.glob("*.safetensors")) + sorted(path.glob("*.bin")):
-            st = weights.stat()
-            parts.append(f"{weights.name}:{st.st_size}:{st.st_mtime_ns}")
-    return "|".join(parts)
+    if not isinstance(path, Path):
+        return "name:" + embedder.model_name
+    files = sorted(path.glob("*.safetensors")) + sorted(path.glob("*.bin"))
+    if [f.name for f in files] == ["model.safetensors"]:
+        return "sha256:" + _file_digest(files[0])
+    return "|".join([embedder.model_name, *(f"{f.name}:{_file_digest(f)}" for f in files)])
+
+
+class _BaseOfAdapter:
+    """The base part of an assembled base + adapter model, sharing its loaded weights."""
+
+    def __init__(self, embedder: Any, base_sha256: str) -> None:
+        self.model_name = "base-of-" + embedder.model_name
+        self._embedder = embedder
+        self._base_sha256 = base_sha256
+        self._model: Any = None
+
+    def fingerprint(self) -> str:
+        return "sha256:" + self._base_sha256
+
+    def encode(self, texts: Sequence[str], batch_size: int | None = None) -> np.ndarray:
+        from sentence_transformers import SentenceTransformer
+
+        if self._model is None:
+            # Everything before the trailing Dense + Normalize is the base model.
+            modules = list(self._embedder.model)[:-2]
+            self._model = SentenceTransformer(modules=modules, device="cpu")
+        # The tuned model's tokeniser is shared with this view, so take its lock.
+        with getattr(self._embedder, "_lock", contextlib.nullcontext()):
+            vectors = self._model.encode(
+                list(texts),
+                batch_size=batch_size or 128,
+                convert_to_numpy=True,
+                normalize_embeddings=True,
+                show_progress_bar=False,
+            )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+def _adapter_parts(
+    embedder: TextEmbedder,
+) -> tuple[_BaseOfAdapter, np.ndarray, np.ndarray] | None:
+    """For a tuned model that is base + linear adapter: (base encoder, W, b); else None."""
+    from services.matching.occupations.assemble import STAMP_FILE, adapter_of
+
+    path = getattr(embedder, "path", None)
+    if not isinstance(path, Path) or getattr(embedder, "model", None) is None:
+        return None
+    try:
+        parts = adapter_of(path)
+        stamp = json.loads((path / STAMP_FILE).read_text()) if parts else None
+    except (OSError, ValueError, KeyError):
+        return None
+    if parts is None or stamp is None or "base_model_sha256" not in stamp:
+        return None
+    return _BaseOfAdapter(embedder, stamp["base_model_sha256"]), parts[0], parts[1]
+
+
+def apply_adapter(base: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarray:
+    """normalise(W·x + b) for rows x: the tuned model's output from the base model's."""
+    out = base @ weight.T + bias
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    np.divide(out, norms, out=out, where=norms > 0)
+    return np.ascontiguousarray(out, dtype=np.float32)
 
 
 class TitleNormalizer:
@@ -130,43 +208,56 @@ class TitleNormalizer:
     def _embed_labels(
         self, embedder: TextEmbedder, cleaned: list[str], cache_dir: Path | None
     ) -> np.ndarray:
-        key = hashlib.sha256(
-            (_model_fingerprint(embedder) + "\x00" + "\x1f".join(cleaned)).encode()
-        ).hexdigest()[:24]
-        path = cache_dir / f"labels-{key}.npy" if cache_dir else None
-        if path is not None and path.is_file():
-            cached = np.load(path)
-            if cached.shape[0] == len(cleaned):
-                return np.ascontiguousarray(cached, dtype=np.float32)
-        log.info("embedding %d occupation labels with %s", len(cleaned), embedder.model_name)
-        vectors = embedder.encode(cleaned, batch_size=128).astype(np.float32)
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".tmp.npy")
-            np.save(tmp, vectors)
-            tmp.replace(path)
-        return vectors
+        # A tuned base + adapter model needs no label pass of its own: its label
+        # vectors are the (cached) base vectors through the adapter, a 45k×384
+        # matrix product. Retraining the adapter then costs nothing here either.
+        parts = _adapter_parts(embedder)
+        if parts is not None:
+            base, weight, bias = parts
+            vectors = _cached_encode(base, base.fingerprint(), cleaned, cache_dir)
+            return apply_adapter(vectors, weight, bias)
+        return _cached_encode(embedder, _model_fingerprint(embedder), cleaned, cache_dir)
 
-    def label_scores(self, titles: Sequence[str]) -> tuple[np.ndarray, np.ndarray | None]:
-        """Raw per-label (lexical, semantic) cosine matrices for titles, for evaluation."""
-        cleaned = [clean_title(t) for t in titles]
-        lex = (self._vectorizer.transform(cleaned) @ self._label_lex).toarray()
-        sem = None
-        if self.embedder is not None and self._label_emb is not None:
-            sem = self.embedder.encode(cleaned) @ self._label_emb.T
-        return lex.astype(np.float32), sem
+    def label_scores(self, titles: Sequence[str], *, variants: bool = True) -> "QueryScores":
+        """Raw per-label lexical and semantic cosines of every query variant of `titles`."""
+        query = expand_queries(titles, variants=variants)
+        query.lex = self.lexical_scores(query.rows)
+        query.sem = self.semantic_scores(query.rows)
+        return query
+
+    def lexical_scores(self, rows: Sequence[str]) -> np.ndarray:
+        """Character n-gram cosine of each (cleaned) query row against every label."""
+        lex = self._vectorizer.transform(list(rows)) @ self._label_lex
+        return np.asarray(lex.toarray(), dtype=np.float32)
+
+    def semantic_scores(self, rows: Sequence[str]) -> np.ndarray | None:
+        """Embedding cosine of each query row against every label (None without a model)."""
+        if self.embedder is None or self._label_emb is None:
+            return None
+        # Variants repeat across a batch ("lagermedarbejder" from many ads): embed each once.
+        unique = sorted(set(rows))
+        position = {text: i for i, text in enumerate(unique)}
+        vectors = self.embedder.encode(unique)
+        return np.asarray(vectors[[position[text] for text in rows]] @ self._label_emb.T)
 
     def occupation_scores(
-        self, lex: np.ndarray, sem: np.ndarray | None, lexical_weight: float | None = None
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Combine label scores; each occupation scores as its best label: (occupations, labels)."""
+        self, scores: "QueryScores", lexical_weight: float | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each occupation's score per title: its best label over the title's weighted variants.
+
+        Returns (titles × occupations, rows × occupations, rows × labels); the
+        last two let callers find which variant and label gave a score.
+        """
         w = self.lexical_weight if lexical_weight is None else lexical_weight
+        lex, sem = scores.lex, scores.sem
         combined = lex if sem is None or w >= 1.0 else w * lex + (1.0 - w) * sem
         # Adding the bonus also copies, so the in-place scaling below never touches `lex`.
         combined = combined + self._preferred_bonus
         if self.extra_weight != 1.0 and self._extra.any():
             combined[:, self._extra] *= self.extra_weight
-        return np.maximum.reduceat(combined, self._starts, axis=1), combined
+        by_row = np.maximum.reduceat(combined, self._starts, axis=1)
+        by_row *= scores.row_weight[:, None]
+        return np.maximum.reduceat(by_row, scores.starts, axis=0), by_row, combined
 
     def normalize(self, title: str, k: int = 10) -> list[OccupationMatch]:
         """The `k` best occupations for one title, best first."""
@@ -178,8 +269,9 @@ class TitleNormalizer:
         results: list[list[OccupationMatch]] = []
         for start in range(0, len(titles), _CHUNK):
             chunk = list(titles[start : start + _CHUNK])
-            lex, sem = self.label_scores(chunk)
-            occ, combined = self.occupation_scores(lex, sem)
+            query = self.label_scores(chunk)
+            occ, by_row, combined = self.occupation_scores(query)
+            ends = np.append(query.starts[1:], len(by_row))
             for row, title in enumerate(chunk):
                 if not clean_title(title) or k == 0:
                     results.append([])
@@ -187,11 +279,13 @@ class TitleNormalizer:
                 scores = occ[row]
                 top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(k)
                 order = top[np.argsort(-scores[top], kind="stable")]
+                first, last = query.starts[row], ends[row]
                 matches = []
                 for j in order:
-                    # Only the k shown occupations need their best label found.
-                    start, end = self._starts[j], self._ends[j]
-                    best = start + int(np.argmax(combined[row, start:end]))
+                    # Only the k shown occupations need their best variant and label found.
+                    variant = first + int(np.argmax(by_row[first:last, j]))
+                    lo, hi = self._starts[j], self._ends[j]
+                    best = lo + int(np.argmax(combined[variant, lo:hi]))
                     occupation = self.occupations[j]
                     matches.append(
                         OccupationMatch(
@@ -204,6 +298,75 @@ class TitleNormalizer:
                     )
                 results.append(matches)
         return results
+
+
+@dataclass
+class QueryScores:
+    """Per-variant label scores of a batch of titles; each title's variants are one run of rows."""
+
+    rows: list[str]
+    row_weight: np.ndarray
+    starts: np.ndarray
+    lex: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
+    sem: np.ndarray | None = None
+
+    def literal(self) -> "QueryScores":
+        """Only each title's literal (first) row: the scores without query variants."""
+        return QueryScores(
+            rows=[self.rows[i] for i in self.starts],
+            row_weight=np.ones(len(self.starts), dtype=np.float32),
+            starts=np.arange(len(self.starts), dtype=np.int64),
+            lex=self.lex[self.starts],
+            sem=None if self.sem is None else self.sem[self.starts],
+        )
+
+
+def expand_queries(titles: Sequence[str], *, variants: bool = True) -> QueryScores:
+    """The rows to score for `titles`: each title's cleaned form first, then its variants."""
+    rows: list[str] = []
+    weights: list[float] = []
+    starts: list[int] = []
+    for title in titles:
+        starts.append(len(rows))
+        forms = _query_forms(title) if variants else [(clean_title(title), 1.0)]
+        # A blank title still gets one (empty) row, so every title owns a run.
+        for text, weight in forms or [("", 1.0)]:
+            rows.append(text)
+            weights.append(weight)
+    return QueryScores(
+        rows=rows,
+        row_weight=np.asarray(weights, dtype=np.float32),
+        starts=np.asarray(starts, dtype=np.int64),
+    )
+
+
+def _query_forms(title: str) -> list[tuple[str, float]]:
+    from services.matching.occupations.variants import title_variants
+
+    return title_variants(title)
+
+
+def _cached_encode(
+    embedder: TextEmbedder, fingerprint: str, cleaned: list[str], cache_dir: Path | None
+) -> np.ndarray:
+    key = hashlib.sha256((fingerprint + "\x00" + "\x1f".join(cleaned)).encode()).hexdigest()[:24]
+    path = cache_dir / f"labels-{key}.npy" if cache_dir else None
+    if path is not None and path.is_file():
+        cached = np.load(path)
+        if cached.shape[0] == len(cleaned):
+            return np.ascontiguousarray(cached, dtype=np.float32)
+    log.info("embedding %d occupation labels with %s", len(cleaned), embedder.model_name)
+    # Labels repeat once cleaned (Danish and English forms often coincide): embed each once.
+    unique = sorted(set(cleaned))
+    position = {text: i for i, text in enumerate(unique)}
+    encoded = embedder.encode(unique, batch_size=128).astype(np.float32)
+    vectors = np.ascontiguousarray(encoded[[position[text] for text in cleaned]])
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp.npy")
+        np.save(tmp, vectors)
+        tmp.replace(path)
+    return vectors
 
 
 @lru_cache(maxsize=1)

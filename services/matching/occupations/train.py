@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from services.matching.occupations.assemble import STAMP_FILE, assemble, save_adapter
 from services.matching.occupations.data import (
     english_occupations,
     essential_skills_en,
@@ -192,7 +193,6 @@ def train_adapter(base_model: Path, output: Path, config: TrainConfig) -> dict[s
     """Embed the pairs once with the frozen model, fit the adapter, save model + Dense layer."""
     import torch
     from sentence_transformers import SentenceTransformer
-    from sentence_transformers.models import Dense, Normalize
 
     torch.set_num_threads(config.threads)
     started = time.perf_counter()
@@ -207,34 +207,32 @@ def train_adapter(base_model: Path, output: Path, config: TrainConfig) -> dict[s
     embed_seconds = time.perf_counter() - started
     weight, bias, losses = fit_adapter(vectors, pairs, config)
     train_seconds = time.perf_counter() - started
-    model.append(
-        Dense(
-            weight.shape[1],
-            weight.shape[0],
-            activation_function=torch.nn.Identity(),
-            init_weight=weight,
-            init_bias=bias,
-        )
-    )
-    model.append(Normalize())
-    return _save(
-        model,
-        base_model,
-        output,
-        config,
-        pairs,
-        held_out,
-        {
-            "steps": len(losses),
-            "planned_steps": len(losses),
-            "stopped_early": False,
-            "train_seconds": round(train_seconds, 1),
-            "embed_seconds": round(embed_seconds, 1),
-            "cpu_seconds": round(time.process_time() - cpu_started, 1),
-            "final_loss": round(sum(losses[-25:]) / max(1, len(losses[-25:])), 4),
-            "identity_distance": round(float(((weight - torch.eye(len(weight))) ** 2).sum()), 4),
-        },
-    )
+    record = {
+        "steps": len(losses),
+        "planned_steps": len(losses),
+        "stopped_early": False,
+        "train_seconds": round(train_seconds, 1),
+        "embed_seconds": round(embed_seconds, 1),
+        "cpu_seconds": round(time.process_time() - cpu_started, 1),
+        "final_loss": round(sum(losses[-25:]) / max(1, len(losses[-25:])), 4),
+        "identity_distance": round(float(((weight - torch.eye(len(weight))) ** 2).sum()), 4),
+    }
+    adapter_dir = adapter_dir_for(output)
+    tmp = adapter_dir.with_name(adapter_dir.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    record.update(save_adapter(weight.numpy(), bias.numpy(), tmp, base_model))
+    info = _record(base_model, config, pairs, held_out, record)
+    _write_record(tmp, info)
+    shutil.rmtree(adapter_dir, ignore_errors=True)
+    tmp.rename(adapter_dir)
+    # The same assembly as `make model`, so a checkout and a training run agree.
+    assemble(adapter_dir, base_model, output, force=True)
+    return info
+
+
+def adapter_dir_for(model: Path) -> Path:
+    """Where the committed adapter of a tuned model folder lives (a sibling folder)."""
+    return model.with_name(model.name + "-adapter")
 
 
 def train(
@@ -350,18 +348,32 @@ def _save(
     held_out: set[str],
     record: dict[str, Any],
 ) -> dict[str, Any]:
-    import torch
-
     tmp = output.with_name(output.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     # 16-bit weights keep the folder near 45 MB; they load back as float32 (see below).
     model.half()
     model.save(str(tmp))
     _force_float32_config(tmp)
+    info = _record(base_model, config, pairs, held_out, record)
+    shutil.rmtree(output, ignore_errors=True)
+    tmp.rename(output)
+    _write_record(output, info)
+    return info
+
+
+def _record(
+    base_model: Path,
+    config: TrainConfig,
+    pairs: list[Pair],
+    held_out: set[str],
+    record: dict[str, Any],
+) -> dict[str, Any]:
+    import torch
+
     kinds: dict[str, int] = {}
     for p in pairs:
         kinds[p.kind] = kinds.get(p.kind, 0) + 1
-    info: dict[str, Any] = {
+    return {
         "base_model": base_model.name,
         "config": asdict(config),
         "pairs": len(pairs),
@@ -370,11 +382,11 @@ def _save(
         **record,
         "torch": torch.__version__,
     }
-    shutil.rmtree(output, ignore_errors=True)
-    tmp.rename(output)
-    (output / "training.json").write_text(json.dumps(info, indent=2, ensure_ascii=False) + "\n")
-    (output / "MODEL_CARD.md").write_text(model_card(info), encoding="utf-8")
-    return info
+
+
+def _write_record(directory: Path, info: dict[str, Any]) -> None:
+    (directory / "training.json").write_text(json.dumps(info, indent=2, ensure_ascii=False) + "\n")
+    (directory / "MODEL_CARD.md").write_text(model_card(info), encoding="utf-8")
 
 
 def _force_float32_config(path: Path) -> None:
@@ -437,7 +449,13 @@ def model_card(info: dict[str, Any]) -> str:
                 f" token embeddings frozen: {cfg['freeze_embeddings']}.",
             ]
         ),
-        f"Weights stored as float16 and loaded as float32. Torch {info['torch']}.",
+        (
+            "Only the adapter is stored (`adapter.safetensors`, float32 W and b);"
+            " `make model` appends it to the unchanged base model as `Dense` + `Normalize`."
+            if cfg.get("method") == "adapter"
+            else "Weights stored as float16 and loaded as float32."
+        )
+        + f" Torch {info['torch']}.",
         "",
         "## Time",
         "",
@@ -450,33 +468,56 @@ def model_card(info: dict[str, Any]) -> str:
     ]
     evaluation = info.get("evaluation")
     if evaluation:
+        for split, title in (
+            ("test", "dev set test split"),
+            ("realistic_test", "constructed realistic titles, test split"),
+        ):
+            rows = [(n, r[split]) for n, r in evaluation["methods"].items() if split in r]
+            if not rows:
+                continue
+            lines += [
+                f"## Evaluation (`jobbro eval normalize`, {title})",
+                "",
+                "| method | MRR | MAP | success@1 | success@10 |",
+                "|---|---|---|---|---|",
+                *(
+                    f"| {n} | {t['mrr']} | {t['map']} | {t['success@1']} | {t['success@10']} |"
+                    for n, t in rows
+                ),
+                "",
+            ]
         lines += [
-            "## Evaluation (`jobbro eval normalize`, dev set test split)",
-            "",
-            "| method | MRR | MAP | success@1 | success@10 |",
-            "|---|---|---|---|---|",
-        ]
-        for name, result in evaluation["methods"].items():
-            t = result["test"]
-            lines.append(
-                f"| {name} | {t['mrr']} | {t['map']} | {t['success@1']} | {t['success@10']} |"
-            )
-        lines += [
-            "",
-            "Queries are alternative labels of held-out occupations; those occupations keep",
-            "only their preferred label in the index. See docs/occupations.md.",
+            "Dev queries are alternative labels of held-out occupations; those occupations",
+            "keep only their preferred label in the index. Realistic titles are those labels",
+            "rewritten into STAR and job-ad forms by fixed rules (constructed, not real).",
+            "See docs/occupations.md.",
             "",
         ]
     return "\n".join(lines)
 
 
 def update_model_card(path: Path, evaluation: dict[str, Any]) -> bool:
-    """Rewrite a trained model's card and training record with a new evaluation."""
-    record = path / "training.json"
+    """Rewrite a trained model's card and training record with a new evaluation.
+
+    For an adapter model the record lives in the committed adapter folder; the
+    model folder gets fresh copies (and a fresh assembly stamp).
+    """
+    adapter_dir = adapter_dir_for(path)
+    adapter = (adapter_dir / "training.json").is_file() and (path / STAMP_FILE).is_file()
+    source = adapter_dir if adapter else path
+    record = source / "training.json"
     if not record.is_file():
         return False
     info = json.loads(record.read_text())
     info["evaluation"] = evaluation
-    record.write_text(json.dumps(info, indent=2, ensure_ascii=False) + "\n")
-    (path / "MODEL_CARD.md").write_text(model_card(info), encoding="utf-8")
+    _write_record(source, info)
+    if adapter:
+        base = path.parent / info["base_model"]
+        assemble(adapter_dir, base if base.is_dir() else _default_base(), path, force=True)
     return True
+
+
+def _default_base() -> Path:
+    from shared.settings import get_matching_settings
+
+    return get_matching_settings().model_path
