@@ -90,7 +90,10 @@ def test_fixed_seed_reproduces_the_adapter_bit_for_bit(
 ) -> None:
     first, _, _ = _train_tiny(tmp_path / "a", base_model, monkeypatch)
     second, _, _ = _train_tiny(tmp_path / "b", base_model, monkeypatch)
-    digest = [asm.file_sha256(p.with_name(p.name + "-adapter") / asm.ADAPTER_FILE) for p in (first, second)]
+    digest = [
+        asm.file_sha256(p.with_name(p.name + "-adapter") / asm.ADAPTER_FILE)
+        for p in (first, second)
+    ]
     assert digest[0] == digest[1]
 
 
@@ -109,7 +112,9 @@ def test_assembly_is_skipped_when_current_and_refuses_another_base(
     assert parts is not None
     np.testing.assert_array_equal(parts[0], weight)
 
-    (adapter_dir / "training.json").write_text(json.dumps({**record, "base_model_sha256": "0" * 64}))
+    (adapter_dir / "training.json").write_text(
+        json.dumps({**record, "base_model_sha256": "0" * 64})
+    )
     with pytest.raises(asm.BaseModelMismatch):
         asm.assemble(adapter_dir, base_model, tmp_path / "other")
 
