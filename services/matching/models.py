@@ -54,3 +54,12 @@ class CvCaseFacts(Base):
         ForeignKey("organisation.id"), index=True
     )
     unemployed_since: Mapped[date | None] = mapped_column(Date)
+
+
+class CvBankState(Base):
+    """One row whose `version` database triggers bump on every change to `cv`."""
+
+    __tablename__ = "cv_bank_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger)

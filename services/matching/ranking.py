@@ -7,6 +7,7 @@ way they touch a search is the a-kasse visibility set, which the service passes 
 """
 
 import copy
+import functools
 import logging
 import re
 import threading
@@ -19,11 +20,11 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.matching import geo
-from services.matching.models import Cv, CvCaseFacts
+from services.matching.models import Cv, CvBankState, CvCaseFacts
 from services.matching.schemas import (
     CvContent,
     CvSummary,
@@ -76,10 +77,18 @@ def _norm_tokens(text: str) -> str:
     return " ".join(_norm(text).split())
 
 
+@functools.lru_cache(maxsize=100_000)
+def _padded(text: str) -> str:
+    return f" {_norm_tokens(text)} "
+
+
+def _phrase_in(h: str, n: str) -> bool:
+    return len(n) > 2 and (n in h or (h in n and len(h) > 4))
+
+
 def contains_phrase(haystack: str, needle: str) -> bool:
     """Whether `needle` occurs in `haystack` as whole words (after normalising both)."""
-    h, n = f" {_norm_tokens(haystack)} ", f" {_norm_tokens(needle)} "
-    return len(n.strip()) > 0 and (n in h or (h in n and len(h.strip()) > 2))
+    return _phrase_in(_padded(haystack), _padded(needle))
 
 
 def _vectorizer() -> TfidfVectorizer:
@@ -142,7 +151,7 @@ class BankSnapshot:
     """Everything a search needs about every CV, as arrays aligned by row."""
 
     url: str
-    token: tuple[int, Any]
+    token: int
     ids: list[Any] = field(default_factory=list)
     row_of: dict[Any, int] = field(default_factory=dict)
     updated: dict[Any, datetime] = field(default_factory=dict)
@@ -162,11 +171,12 @@ class BankSnapshot:
     iscos: TagMatrix = field(default_factory=TagMatrix)
     title_vec: TfidfVectorizer | None = None
     skill_vec: TfidfVectorizer | None = None
+    title_rows: "TextRows | None" = None
+    skill_rows: "TextRows | None" = None
     titles: sparse.csr_matrix | None = None
     skills: sparse.csr_matrix | None = None
     # Features × rows: a query touches only the posting lists of its own n-grams.
     titles_t: sparse.csr_matrix | None = None
-    skills_t: sparse.csr_matrix | None = None
     by_vector: tuple[np.ndarray, np.ndarray] = (np.zeros(0, np.int64), np.zeros(0, np.int64))
 
     def __len__(self) -> int:
@@ -239,13 +249,14 @@ def _build_rows(snapshot: BankSnapshot, rows: Sequence[Any], *, fit: bool) -> No
         snapshot.skills = snapshot.skill_vec.fit_transform([f.skills for f in fields] or ["-"])
         if not fields:
             snapshot.titles, snapshot.skills = snapshot.titles[:0], snapshot.skills[:0]
+        snapshot.title_rows = TextRows(snapshot.title_vec)
+        snapshot.skill_rows = TextRows(snapshot.skill_vec)
     else:
         new_t = snapshot.title_vec.transform([f.titles for f in fields])
         new_s = snapshot.skill_vec.transform([f.skills for f in fields])
         snapshot.titles = sparse.vstack([snapshot.titles, new_t], format="csr")
         snapshot.skills = sparse.vstack([snapshot.skills, new_s], format="csr")
     snapshot.titles_t = snapshot.titles.T.tocsr()
-    snapshot.skills_t = snapshot.skills.T.tocsr()
     order = np.argsort(snapshot.vector_ids, kind="stable")
     snapshot.by_vector = (snapshot.vector_ids[order], order)
 
@@ -265,9 +276,10 @@ _cache_lock = threading.Lock()
 _cache: BankSnapshot | None = None
 
 
-def _state_token(session: Session) -> tuple[int, Any]:
-    row = session.execute(select(func.count(), func.max(Cv.updated_at)).select_from(Cv)).one()
-    return int(row[0]), row[1]
+def _state_token(session: Session) -> int:
+    """The CV bank's version (migration 0004): a primary-key read, not a table scan."""
+    version = session.execute(select(CvBankState.version).where(CvBankState.id == 1)).scalar()
+    return int(version or 0)
 
 
 def snapshot(session: Session) -> BankSnapshot:
@@ -338,8 +350,6 @@ class _Query:
     postal_code: str | None
     order: OrderQuery | None
     occupation: tuple[str, str] | None
-    # Requirement vectors, computed once per query for all explained CVs.
-    vectors: dict[str, Any] = field(default_factory=dict)
 
 
 def _order_occupation(order: OrderQuery) -> tuple[str, str] | None:
@@ -395,18 +405,25 @@ def _filter_mask(
     return mask, distance
 
 
-def _lexical(snap: BankSnapshot, query: _Query, rows: np.ndarray) -> np.ndarray:
-    if snap.title_vec is None or snap.skill_vec is None:
+def _title_lexical(snap: BankSnapshot, query: _Query, rows: np.ndarray) -> np.ndarray:
+    """Order title against CV titles for every row: the title matrix is small enough."""
+    if snap.title_rows is None or snap.titles_t is None:
         raise RuntimeError("snapshot has no lexical vocabulary")
-    if snap.titles_t is None or snap.skills_t is None:
-        raise RuntimeError("snapshot has no lexical matrices")
-    q_title = snap.title_vec.transform([query.fields.titles])
-    title_score = (q_title @ snap.titles_t).toarray().ravel()[rows]
-    if not query.fields.skills:
-        return title_score
-    q_skill = snap.skill_vec.transform([query.fields.skills])
-    skill_score = (q_skill @ snap.skills_t).toarray().ravel()[rows]
-    return TITLE_SHARE * title_score + (1 - TITLE_SHARE) * skill_score
+    q_title = snap.title_rows.matrix([query.fields.titles])
+    return np.asarray((q_title @ snap.titles_t).toarray()).ravel()[rows]
+
+
+def _skill_lexical(snap: BankSnapshot, query: _Query, rows: np.ndarray) -> np.ndarray:
+    """Requirements text against CV competences for the given rows only.
+
+    The competence matrix is ten times the title matrix; scoring every row costs more
+    than everything else in a search, so `_rank` asks only for rows that can still
+    reach the page.
+    """
+    if snap.skill_rows is None or snap.skills is None:
+        raise RuntimeError("snapshot has no lexical vocabulary")
+    q_skill = snap.skill_rows.matrix([query.fields.skills])
+    return np.asarray((snap.skills[rows] @ q_skill.T).toarray()).ravel()
 
 
 def _semantic(snap: BankSnapshot, query: _Query, rows: np.ndarray) -> np.ndarray:
@@ -501,7 +518,7 @@ def _rank(
     if len(rows) == 0:
         return RankedPage(total=0, items=[])
     settings = get_matching_settings()
-    lexical = _lexical(snap, query, rows)
+    title = _title_lexical(snap, query, rows)
     semantic = _semantic(snap, query, rows)
     requirements, req_parts = _requirements(snap, query, rows)
     w_sem, w_lex, w_req = (
@@ -510,14 +527,28 @@ def _rank(
         settings.weight_requirements if req_parts else 0.0,
     )
     total_w = (w_sem + w_lex + w_req) or 1.0
-    score = (w_sem * semantic + w_lex * lexical + w_req * requirements) / total_w
-    score = np.round(score, 6)
     want = min(offset + limit, len(rows))
     if want == 0:
         return RankedPage(total=len(rows), items=[])
+    title_share = TITLE_SHARE if query.fields.skills else 1.0
+    partial = (w_sem * semantic + w_lex * title_share * title + w_req * requirements) / total_w
+    # Safe pruning: the competence part adds at most `headroom` (cosine <= 1), so a row
+    # whose partial score is more than that below the want-th best partial score can
+    # never reach the page. Only the rest get the (expensive) competence score.
+    headroom = w_lex * (1 - title_share) / total_w
+    tau = np.partition(partial, len(partial) - want)[len(partial) - want]
+    # (1e-6: scores are rounded to six decimals below.)
+    floor = tau - headroom - 1e-6
+    candidates = np.flatnonzero(partial >= floor) if headroom > 0 else np.arange(len(rows))
+    skill = np.zeros(len(rows))
+    if headroom > 0:
+        skill[candidates] = _skill_lexical(snap, query, rows[candidates])
+    lexical = title_share * title + (1 - title_share) * skill
+    score = np.round(partial + headroom * skill, 6)
+    cand_score = score[candidates]
     # Only rows scoring at least the want-th best can reach the page; ties included.
-    kth = np.partition(score, len(score) - want)[len(score) - want]
-    top = np.flatnonzero(score >= kth)
+    kth = np.partition(cand_score, len(cand_score) - want)[len(cand_score) - want]
+    top = candidates[cand_score >= kth]
     # Ties broken by vector id so equal scores always come back in the same order.
     order = top[np.lexsort((snap.vector_ids[rows[top]], -score[top]))]
     page = order[offset : offset + limit]
@@ -585,43 +616,79 @@ def _cv_items(cv: CvContent) -> list[tuple[str, str]]:
     return items
 
 
+class TextRows:
+    """TF-IDF rows of short texts under one fitted vectorizer, cached by text.
+
+    CV items and requirements repeat across CVs and searches ("truckcertifikat",
+    "rengøring"), and sklearn's character analyser is pure Python, so each distinct
+    text is analysed once per snapshot vocabulary.
+    """
+
+    MAX_TEXTS = 200_000
+
+    def __init__(self, vec: TfidfVectorizer) -> None:
+        self.vec = vec
+        self.width = len(vec.vocabulary_)
+        self._rows: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+    def matrix(self, texts: Sequence[str]) -> sparse.csr_matrix:
+        rows = self._rows
+        missing = [t for t in dict.fromkeys(texts) if t not in rows]
+        if missing:
+            if len(rows) + len(missing) > self.MAX_TEXTS:
+                rows.clear()
+            m = self.vec.transform(missing)
+            for i, text in enumerate(missing):
+                lo, hi = m.indptr[i], m.indptr[i + 1]
+                rows[text] = (m.indices[lo:hi].copy(), m.data[lo:hi].copy())
+        parts = [rows[t] for t in texts]
+        indptr = np.zeros(len(texts) + 1, dtype=np.int64)
+        np.cumsum([len(ix) for ix, _ in parts], out=indptr[1:])
+        indices = np.concatenate([ix for ix, _ in parts]) if parts else np.zeros(0, np.int32)
+        data = np.concatenate([d for _, d in parts]) if parts else np.zeros(0, np.float32)
+        return sparse.csr_matrix((data, indices, indptr), shape=(len(texts), self.width))
+
+
 class _ItemMatcher:
-    """Finds, for requirements, the CV item that holds them; the CV's items are vectorised once."""
+    """Finds, for each requirement, the CV item that holds it.
+
+    The similarities of every item of every explained CV to every requirement come
+    from one sparse product (`many`); a matcher only looks up its own rows.
+    """
 
     def __init__(
-        self,
-        vec: TfidfVectorizer | None,
-        items: list[tuple[str, str]],
-        cache: dict[str, Any],
-        matrix: sparse.csr_matrix | None,
+        self, items: list[tuple[str, str]], sims: np.ndarray, columns: dict[str, int]
     ) -> None:
-        self.vec, self.items, self.cache, self.matrix = vec, items, cache, matrix
+        self.items, self.sims, self.columns = items, sims, columns
+        self.padded = [_padded(text) for _, text in items]
 
     @staticmethod
     def many(
-        vec: TfidfVectorizer | None, lists: list[list[tuple[str, str]]], cache: dict[str, Any]
+        rows: TextRows | None, lists: list[list[tuple[str, str]]], requirements: list[str]
     ) -> list["_ItemMatcher"]:
-        """One matcher per item list, all vectorised in a single call (sklearn's overhead)."""
+        wanted = list(dict.fromkeys(requirements))
+        columns = {r: i for i, r in enumerate(wanted)}
         flat = [t for items in lists for _, t in items]
-        matrix = vec.transform(flat) if vec is not None and flat else None
+        if rows is not None and flat and wanted:
+            sims = (rows.matrix(flat) @ rows.matrix(wanted).T).toarray()
+        else:
+            sims = np.zeros((len(flat), len(wanted)), dtype=np.float32)
         out, start = [], 0
         for items in lists:
-            part = matrix[start : start + len(items)] if matrix is not None and items else None
-            out.append(_ItemMatcher(vec, items, cache, part))
+            out.append(_ItemMatcher(items, sims[start : start + len(items)], columns))
             start += len(items)
         return out
 
     def best(self, requirement: str) -> tuple[str, str] | None:
         """The item that contains the requirement, else the most similar one above a floor."""
-        for fld, text in self.items:
-            if contains_phrase(text, requirement):
-                return fld, text
-        if self.vec is None or self.matrix is None:
+        needle = _padded(requirement)
+        for item, hay in zip(self.items, self.padded, strict=True):
+            if _phrase_in(hay, needle):
+                return item
+        column = self.columns.get(requirement)
+        if column is None or not self.items:
             return None
-        key = f"{id(self.vec)}:{requirement}"
-        if key not in self.cache:
-            self.cache[key] = self.vec.transform([requirement])
-        sims = (self.matrix @ self.cache[key].T).toarray()[:, 0]
+        sims = self.sims[:, column]
         best = int(np.argmax(sims))
         return self.items[best] if sims[best] >= REASON_MIN_SIMILARITY else None
 
@@ -645,15 +712,10 @@ def _explain(
     }
     contents = [CvContent.model_validate(cvs[i].document) for i in ids]
     title_matchers = _ItemMatcher.many(
-        snap.title_vec, [_title_items(c) for c in contents], query.vectors
+        snap.title_rows, [_title_items(c) for c in contents], [query.fields.titles]
     )
-    skill_matchers = _ItemMatcher.many(
-        snap.skill_vec, [_cv_items(c) for c in contents], query.vectors
-    )
-    if query.order is not None and snap.skill_vec is not None and query.order.skills:
-        vectors = snap.skill_vec.transform(query.order.skills)
-        for n, skill in enumerate(query.order.skills):
-            query.vectors[f"{id(snap.skill_vec)}:{skill}"] = vectors[n]
+    skills = query.order.skills if query.order is not None else []
+    skill_matchers = _ItemMatcher.many(snap.skill_rows, [_cv_items(c) for c in contents], skills)
     out = []
     for i, cv_id in enumerate(ids):
         cv = cvs[cv_id]

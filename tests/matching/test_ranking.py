@@ -179,3 +179,46 @@ def test_changes_to_the_bank_show_in_the_next_search(cv_source: Actor, mediator:
     assert after.items[0].score > after.items[1].score
     assert ids["bus"] not in {c.cv.id for c in after.items}
     assert after.total == before.total - 1
+
+
+def test_a_short_page_is_the_head_of_the_full_ranking(cv_source: Actor, mediator: Actor) -> None:
+    """Competences are scored only for rows that can still reach the page: same pages."""
+    from services.matching.demo_cvs import generate
+
+    lines = [
+        json.dumps(d.data | {"external_id": f"p{i}"}, ensure_ascii=False).encode()
+        for i, d in enumerate(generate(80, seed=5))
+    ]
+    with db.unit_of_work() as s:
+        assert service.bulk_upsert(s, cv_source, lines=lines).failed == 0
+    orders = [
+        OrderQuery(title="lagermedarbejder", skills=["truckkørsel", "pluk og pak"]),
+        OrderQuery(title="social- og sundhedshjælper", skills=["personlig pleje"], weekly_hours=30),
+        OrderQuery(title="kok", description="Vi søger en kok med erfaring fra storkøkken."),
+    ]
+    for order in orders:
+        with db.unit_of_work() as s:
+            full = service.search_for_order(s, mediator, order, limit=100)
+        assert full.total == len(full.items) > 60
+        ranked = [(c.cv.id, c.score) for c in full.items]
+        for limit, offset in ((1, 0), (5, 0), (10, 3), (20, 40)):
+            with db.unit_of_work() as s:
+                page = service.search_for_order(s, mediator, order, limit=limit, offset=offset)
+            assert [(c.cv.id, c.score) for c in page.items] == ranked[offset : offset + limit]
+
+
+def test_a_change_made_outside_the_service_shows_in_the_next_search(
+    cv_source: Actor, mediator: Actor
+) -> None:
+    """The bank's version is bumped by database triggers, so raw SQL is noticed too."""
+    from sqlalchemy import update
+
+    from services.matching.models import Cv
+
+    ids = _load(cv_source, {"bus": BUS_DRIVER, "nurse": NURSE})
+    order = OrderQuery(title="buschauffør")
+    assert _order(mediator, order).total == 2
+    with db.unit_of_work() as s:
+        s.execute(update(Cv).where(Cv.id == ids["bus"]).values(searchable=False))
+    after = _order(mediator, order)
+    assert [c.cv.id for c in after.items] == [ids["nurse"]]
