@@ -4,6 +4,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from services.joborders.app import ROUTERS as JOBORDER_ROUTERS
+from services.matching import warmup
 from services.matching.app import ROUTERS as MATCHING_ROUTERS
 from services.web.errors import render_html_error
 from services.web.router import STATIC_DIR
@@ -17,6 +18,7 @@ def create() -> FastAPI:
         "Jobbro",
         "Job-order mediation and candidate matching for jobcentres and a-kasser.",
         [identity_router, *JOBORDER_ROUTERS, *MATCHING_ROUTERS, web_router],
+        on_startup=[warmup.start_if_configured],
     )
     app.state.html_error_renderer = render_html_error
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

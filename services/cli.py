@@ -48,6 +48,8 @@ def serve(
     configure_logging(settings.log_level)
     if migrate_first:
         migrate.upgrade()
+    # Worker processes inherit it: each loads the model and the CV bank as it starts.
+    os.environ.setdefault("JOBBRO_MATCHING_WARM_UP", "1")
     uvicorn.run(
         "services.app:create",
         factory=True,

@@ -73,6 +73,12 @@ class MatchingSettings(BaseSettings):
     weight_semantic: float = 0.35
     weight_lexical: float = 0.35
     weight_requirements: float = 0.30
+    # Load the model, the CV bank snapshot and the index when the server starts
+    # (`jobbro serve` turns it on), so no mediator's first search pays for them.
+    warm_up: bool = False
+    # Keep a copy of the in-memory CV bank under <data_dir>/cache so a restart
+    # patches it instead of rebuilding it (minutes at 100k CVs).
+    persist_snapshot: bool = True
 
 
 @lru_cache

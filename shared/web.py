@@ -3,7 +3,8 @@
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
@@ -171,10 +172,22 @@ async def _request_context(
         request_id_var.reset(token)
 
 
-def create_app(title: str, description: str, routers: list[APIRouter]) -> FastAPI:
-    """An app with the spine in place; each service passes its own routers."""
+def create_app(
+    title: str,
+    description: str,
+    routers: list[APIRouter],
+    on_startup: Sequence[Callable[[], None]] = (),
+) -> FastAPI:
+    """An app with the spine in place; each service passes its own routers and start hooks."""
     settings = get_settings()
-    app = FastAPI(title=title, description=description, version="0.1.0")
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        for hook in on_startup:
+            hook()
+        yield
+
+    app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

@@ -2,6 +2,7 @@
 
 from fastapi import APIRouter, FastAPI
 
+from services.matching import warmup
 from services.matching.occupations.router import router as occupations_router
 from services.matching.router import router as matching_router
 from shared.identity.router import router as identity_router
@@ -17,4 +18,5 @@ def create() -> FastAPI:
         "Jobbro matching",
         "CV bank and candidate ranking on skills and qualifications.",
         [identity_router, *ROUTERS],
+        on_startup=[warmup.start_if_configured],
     )

@@ -8,13 +8,17 @@ way they touch a search is the a-kasse visibility set, which the service passes 
 
 import copy
 import functools
+import hashlib
 import logging
+import os
+import pickle
 import re
 import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -42,7 +46,7 @@ from services.matching.text_builder import (
     order_fields,
 )
 from shared.db import get_engine
-from shared.settings import get_matching_settings
+from shared.settings import get_matching_settings, get_settings
 
 log = logging.getLogger(__name__)
 
@@ -275,6 +279,54 @@ def _copy(old: BankSnapshot) -> BankSnapshot:
 _cache_lock = threading.Lock()
 _cache: BankSnapshot | None = None
 
+# Bump when BankSnapshot's fields change: an older file is then ignored.
+SNAPSHOT_FORMAT = "2"
+
+
+def _persisted_path(url: str) -> Path:
+    """Where the copy of the snapshot for this database lives; versions are in the name.
+
+    Library versions are part of it because the file holds pickled sklearn and scipy
+    objects, which do not promise to load across versions.
+    """
+    import scipy
+    import sklearn
+
+    key = "|".join((url, SNAPSHOT_FORMAT, sklearn.__version__, scipy.__version__, np.__version__))
+    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+    return get_settings().data_dir / "cache" / f"cv-bank-{digest}.pickle"
+
+
+def save_snapshot(snap: BankSnapshot) -> Path | None:
+    """Write the snapshot beside the database (atomically); None when switched off."""
+    if not get_matching_settings().persist_snapshot:
+        return None
+    path = _persisted_path(snap.url)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".tmp-{os.getpid()}")
+    with open(tmp, "wb") as fh:
+        pickle.dump(snap, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, path)
+    return path
+
+
+def _load_persisted(url: str) -> BankSnapshot | None:
+    if not get_matching_settings().persist_snapshot:
+        return None
+    path = _persisted_path(url)
+    if not path.exists():
+        return None
+    try:
+        # The file is the service's own, in its own data directory (never user input).
+        with open(path, "rb") as fh:
+            snap = pickle.load(fh)
+    except Exception:
+        log.warning("ignoring unreadable CV bank snapshot %s", path, exc_info=True)
+        return None
+    if not isinstance(snap, BankSnapshot) or snap.url != url:
+        return None
+    return snap
+
 
 def _state_token(session: Session) -> int:
     """The CV bank's version (migration 0004): a primary-key read, not a table scan."""
@@ -295,6 +347,12 @@ def snapshot(session: Session) -> BankSnapshot:
         if current is not None and current.url == url and current.token == token:
             return current
         started = time.perf_counter()
+        if current is None or current.url != url:
+            current = _load_persisted(url) or current
+            if current is not None and current.url == url and current.token == token:
+                _cache = current
+                log.info("CV bank snapshot loaded from disk: %d rows", len(current.row_of))
+                return current
         stamps = {r[0]: r[1] for r in session.execute(select(Cv.id, Cv.updated_at))}
         if current is None or current.url != url:
             changed, removed = list(stamps), []
@@ -630,6 +688,10 @@ class TextRows:
         self.vec = vec
         self.width = len(vec.vocabulary_)
         self._rows: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        # The cache is per process: a saved snapshot starts with an empty one.
+        return {"vec": self.vec, "width": self.width, "_rows": {}}
 
     def matrix(self, texts: Sequence[str]) -> sparse.csr_matrix:
         rows = self._rows
