@@ -17,14 +17,14 @@ import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from services.matching import geo
@@ -70,6 +70,13 @@ RELATED_OCCUPATION_CREDIT = 0.5
 REASON_MIN_SIMILARITY = 0.5
 # More than this share of rows changed since the snapshot: rebuild instead of patching.
 REBUILD_SHARE = 0.3
+# Between full comparisons of every row's stamp (at most FULL_CHECK_SECONDS apart),
+# rows stamped up to CHANGE_LOOKBACK before the newest stamp seen are compared: a
+# transaction that stamped its rows earlier but committed later is still found.
+CHANGE_LOOKBACK = timedelta(minutes=10)
+FULL_CHECK_SECONDS = 300.0
+# Rows replaced or removed by patches are dropped once they are this share of the arrays.
+DEAD_SHARE = 0.2
 # Score competences only for rows that can still reach the page (see `_rank`); the
 # benchmark switches it off to measure the exhaustive path in the same run.
 PRUNE_COMPETENCES = True
@@ -154,6 +161,83 @@ class TagMatrix:
 
 
 @dataclass
+class TextBlocks:
+    """A TF-IDF matrix (rows = CVs) kept as a large base block plus small appended blocks.
+
+    A patch appends a block instead of copying the whole matrix (the competence matrix
+    holds about 900 n-grams per CV: 0.7 GB at 100k CVs). Small blocks are merged with
+    each other often and into the base rarely, so the copying stays proportional to
+    what changed.
+    """
+
+    transposed: bool = False
+    blocks: list[sparse.csr_matrix] = field(default_factory=list)
+    starts: list[int] = field(default_factory=list)
+    # Features × rows per block (when `transposed`): a query reads only its n-grams' postings.
+    blocks_t: list[sparse.csr_matrix] = field(default_factory=list)
+
+    MAX_TAIL_BLOCKS = 16
+    TAIL_SHARE = 0.1
+
+    @property
+    def rows(self) -> int:
+        return self.starts[-1] + self.blocks[-1].shape[0] if self.blocks else 0
+
+    def copy(self) -> "TextBlocks":
+        return TextBlocks(
+            self.transposed, list(self.blocks), list(self.starts), list(self.blocks_t)
+        )
+
+    def append(self, matrix: sparse.csr_matrix) -> None:
+        if matrix.shape[0] == 0 and self.blocks:
+            return
+        self.starts.append(self.rows)
+        self.blocks.append(matrix)
+        if self.transposed:
+            self.blocks_t.append(matrix.T.tocsr())
+        tail = self.rows - self.blocks[0].shape[0]
+        if tail > self.TAIL_SHARE * self.blocks[0].shape[0]:
+            self._merge(0)
+        elif len(self.blocks) > self.MAX_TAIL_BLOCKS + 1:
+            self._merge(1)
+
+    def _merge(self, first: int) -> None:
+        merged = sparse.vstack(self.blocks[first:], format="csr")
+        self.blocks[first:] = [merged]
+        self.starts[first:] = [self.starts[first]]
+        if self.transposed:
+            self.blocks_t[first:] = [merged.T.tocsr()]
+
+    def select(self, keep: np.ndarray) -> "TextBlocks":
+        """Only the rows where `keep` is true, as one block."""
+        merged = sparse.vstack(self.blocks, format="csr")[keep]
+        out = TextBlocks(self.transposed)
+        out.append(merged)
+        return out
+
+    def score_all(self, query: sparse.csr_matrix) -> np.ndarray:
+        """query · row for every row (needs `transposed`)."""
+        parts = [np.asarray((query @ t).toarray()).ravel() for t in self.blocks_t]
+        return np.concatenate(parts) if parts else np.zeros(0)
+
+    def score_rows(self, query: sparse.csr_matrix, rows: np.ndarray) -> np.ndarray:
+        """query · row for the given rows (sorted ascending)."""
+        out = np.zeros(len(rows))
+        q = query.T.tocsc()
+        for block, start in zip(self.blocks, self.starts, strict=True):
+            lo, hi = np.searchsorted(rows, [start, start + block.shape[0]])
+            if lo == hi:
+                continue
+            local = rows[lo:hi] - start
+            if (hi - lo) * 4 > block.shape[0]:
+                # Most of the block: one product beats copying the selected rows.
+                out[lo:hi] = np.asarray((block @ q).toarray()).ravel()[local]
+            else:
+                out[lo:hi] = np.asarray((block[local] @ q).toarray()).ravel()
+        return out
+
+
+@dataclass
 class BankSnapshot:
     """Everything a search needs about every CV, as arrays aligned by row."""
 
@@ -180,10 +264,11 @@ class BankSnapshot:
     skill_vec: TfidfVectorizer | None = None
     title_rows: "TextRows | None" = None
     skill_rows: "TextRows | None" = None
-    titles: sparse.csr_matrix | None = None
-    skills: sparse.csr_matrix | None = None
-    # Features × rows: a query touches only the posting lists of its own n-grams.
-    titles_t: sparse.csr_matrix | None = None
+    titles: TextBlocks = field(default_factory=lambda: TextBlocks(transposed=True))
+    skills: TextBlocks = field(default_factory=TextBlocks)
+    # Newest `cv.updated_at` seen, and when every row's stamp was last compared.
+    max_updated: datetime | None = None
+    full_check: float = 0.0
     by_vector: tuple[np.ndarray, np.ndarray] = (np.zeros(0, np.int64), np.zeros(0, np.int64))
 
     def __len__(self) -> int:
@@ -252,26 +337,61 @@ def _build_rows(snapshot: BankSnapshot, rows: Sequence[Any], *, fit: bool) -> No
     if fit or snapshot.title_vec is None or snapshot.skill_vec is None:
         snapshot.title_vec, snapshot.skill_vec = _vectorizer(), _vectorizer()
         # An empty bank still needs a fitted vocabulary to transform queries.
-        snapshot.titles = snapshot.title_vec.fit_transform([f.titles for f in fields] or ["-"])
-        snapshot.skills = snapshot.skill_vec.fit_transform([f.skills for f in fields] or ["-"])
-        if not fields:
-            snapshot.titles, snapshot.skills = snapshot.titles[:0], snapshot.skills[:0]
+        titles = snapshot.title_vec.fit_transform([f.titles for f in fields] or ["-"])
+        skills = snapshot.skill_vec.fit_transform([f.skills for f in fields] or ["-"])
+        snapshot.titles, snapshot.skills = TextBlocks(transposed=True), TextBlocks()
+        snapshot.titles.append(titles[: len(fields)])
+        snapshot.skills.append(skills[: len(fields)])
         snapshot.title_rows = TextRows(snapshot.title_vec)
         snapshot.skill_rows = TextRows(snapshot.skill_vec)
-    else:
-        new_t = snapshot.title_vec.transform([f.titles for f in fields])
-        new_s = snapshot.skill_vec.transform([f.skills for f in fields])
-        snapshot.titles = sparse.vstack([snapshot.titles, new_t], format="csr")
-        snapshot.skills = sparse.vstack([snapshot.skills, new_s], format="csr")
-    snapshot.titles_t = snapshot.titles.T.tocsr()
+    elif fields:
+        snapshot.titles.append(snapshot.title_vec.transform([f.titles for f in fields]))
+        snapshot.skills.append(snapshot.skill_vec.transform([f.skills for f in fields]))
+    stamps = [r.updated_at for r in rows if r.updated_at is not None]
+    if stamps:
+        newest = max(stamps)
+        snapshot.max_updated = max(newest, snapshot.max_updated or newest)
     order = np.argsort(snapshot.vector_ids, kind="stable")
     snapshot.by_vector = (snapshot.vector_ids[order], order)
+
+
+_ROW_ARRAYS = ("alive", "searchable", "vector_ids", "lat", "lon", "commute", "hours", "available")
+
+
+def _drop_dead(old: BankSnapshot) -> BankSnapshot:
+    """The snapshot without the rows that patches replaced or removed (no text re-analysed)."""
+    keep = old.alive
+    new = copy.copy(old)
+    new.ids = [i for i, k in zip(old.ids, keep, strict=True) if k]
+    new.row_of = {cv_id: n for n, cv_id in enumerate(new.ids)}
+    new.updated = dict(old.updated)
+    for name in (
+        "alive",
+        "searchable",
+        "vector_ids",
+        "lat",
+        "lon",
+        "commute",
+        "hours",
+        "available",
+    ):
+        setattr(new, name, getattr(old, name)[keep])
+    for name in ("licences", "languages", "certificates", "education", "occupations", "iscos"):
+        tags = copy.copy(getattr(old, name))
+        tags.vocab = dict(tags.vocab)
+        tags.matrix = tags.matrix[keep]
+        setattr(new, name, tags)
+    new.titles, new.skills = old.titles.select(keep), old.skills.select(keep)
+    order = np.argsort(new.vector_ids, kind="stable")
+    new.by_vector = (new.vector_ids[order], order)
+    return new
 
 
 def _copy(old: BankSnapshot) -> BankSnapshot:
     new = copy.copy(old)
     new.ids, new.row_of, new.updated = list(old.ids), dict(old.row_of), dict(old.updated)
     new.alive = old.alive.copy()
+    new.titles, new.skills = old.titles.copy(), old.skills.copy()
     for name in ("licences", "languages", "certificates", "education", "occupations", "iscos"):
         tags = copy.copy(getattr(old, name))
         tags.vocab = dict(tags.vocab)
@@ -283,7 +403,7 @@ _cache_lock = threading.Lock()
 _cache: BankSnapshot | None = None
 
 # Bump when BankSnapshot's fields change: an older file is then ignored.
-SNAPSHOT_FORMAT = "2"
+SNAPSHOT_FORMAT = "3"
 
 
 def _persisted_path(url: str) -> Path:
@@ -337,6 +457,34 @@ def _state_token(session: Session) -> int:
     return int(version or 0)
 
 
+def _changes(
+    session: Session, current: BankSnapshot | None
+) -> tuple[list[Any], list[Any], int, bool]:
+    """CVs changed and removed since `current`, the live row count, and whether every
+    row's stamp was compared.
+
+    Reading every row's stamp takes about a second at 100k CVs, so between full
+    comparisons only recent stamps are read; the row count tells whether anything
+    was deleted (or arrived unseen), and then every stamp is compared after all.
+    """
+    if current is None:
+        live = session.scalar(select(func.count()).select_from(Cv)) or 0
+        return [], [], live, True
+    if current.max_updated is not None and (
+        time.monotonic() - current.full_check < FULL_CHECK_SECONDS
+    ):
+        since = current.max_updated - CHANGE_LOOKBACK
+        recent = session.execute(select(Cv.id, Cv.updated_at).where(Cv.updated_at >= since))
+        changed = [i for i, u in recent if current.updated.get(i) != u]
+        live = session.scalar(select(func.count()).select_from(Cv)) or 0
+        if live == len(current.updated) + sum(1 for i in changed if i not in current.updated):
+            return changed, [], live, False
+    stamps = {r[0]: r[1] for r in session.execute(select(Cv.id, Cv.updated_at))}
+    changed = [i for i, u in stamps.items() if current.updated.get(i) != u]
+    removed = [i for i in current.updated if i not in stamps]
+    return changed, removed, len(stamps), True
+
+
 def snapshot(session: Session) -> BankSnapshot:
     """The in-memory CV bank for this database, patched with whatever changed since."""
     global _cache
@@ -356,14 +504,9 @@ def snapshot(session: Session) -> BankSnapshot:
                 _cache = current
                 log.info("CV bank snapshot loaded from disk: %d rows", len(current.row_of))
                 return current
-        stamps = {r[0]: r[1] for r in session.execute(select(Cv.id, Cv.updated_at))}
-        if current is None or current.url != url:
-            changed, removed = list(stamps), []
-        else:
-            changed = [i for i, u in stamps.items() if current.updated.get(i) != u]
-            removed = [i for i in current.updated if i not in stamps]
-        live = max(len(stamps), 1)
-        rebuild = current is None or current.url != url or len(changed) > REBUILD_SHARE * live
+        fresh = current is None or current.url != url
+        changed, removed, live, full = _changes(session, None if fresh else current)
+        rebuild = fresh or len(changed) > REBUILD_SHARE * max(live, 1)
         if rebuild:
             new = BankSnapshot(url=url, token=token)
             rows = session.execute(select(*_CV_COLUMNS).order_by(Cv.vector_id)).all()
@@ -383,11 +526,15 @@ def snapshot(session: Session) -> BankSnapshot:
                 rows += session.execute(select(*_CV_COLUMNS).where(Cv.id.in_(chunk))).all()
             _build_rows(new, rows, fit=False)
             new.token = token
+            if (~new.alive).sum() > DEAD_SHARE * len(new.alive):
+                new = _drop_dead(new)
+        if full:
+            new.full_check = time.monotonic()
         _cache = new
         log.info(
             "CV bank snapshot %s: %d rows (%d changed) in %.0f ms",
             "rebuilt" if rebuild else "patched",
-            len(stamps),
+            live,
             len(changed),
             (time.perf_counter() - started) * 1000,
         )
@@ -468,10 +615,9 @@ def _filter_mask(
 
 def _title_lexical(snap: BankSnapshot, query: _Query, rows: np.ndarray) -> np.ndarray:
     """Order title against CV titles for every row: the title matrix is small enough."""
-    if snap.title_rows is None or snap.titles_t is None:
+    if snap.title_rows is None:
         raise RuntimeError("snapshot has no lexical vocabulary")
-    q_title = snap.title_rows.matrix([query.fields.titles])
-    return np.asarray((q_title @ snap.titles_t).toarray()).ravel()[rows]
+    return snap.titles.score_all(snap.title_rows.matrix([query.fields.titles]))[rows]
 
 
 def _skill_lexical(snap: BankSnapshot, query: _Query, rows: np.ndarray) -> np.ndarray:
@@ -481,13 +627,9 @@ def _skill_lexical(snap: BankSnapshot, query: _Query, rows: np.ndarray) -> np.nd
     than everything else in a search, so `_rank` asks only for rows that can still
     reach the page.
     """
-    if snap.skill_rows is None or snap.skills is None:
+    if snap.skill_rows is None:
         raise RuntimeError("snapshot has no lexical vocabulary")
-    q_skill = snap.skill_rows.matrix([query.fields.skills])
-    if len(rows) * 4 > snap.skills.shape[0]:
-        # Most rows: one product over the whole matrix beats copying the selected rows.
-        return np.asarray((snap.skills @ q_skill.T).toarray()).ravel()[rows]
-    return np.asarray((snap.skills[rows] @ q_skill.T).toarray()).ravel()
+    return snap.skills.score_rows(snap.skill_rows.matrix([query.fields.skills]), rows)
 
 
 def _semantic(snap: BankSnapshot, query: _Query, rows: np.ndarray) -> np.ndarray:

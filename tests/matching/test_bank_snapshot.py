@@ -1,0 +1,80 @@
+"""The in-memory CV bank: appended blocks, patches and dropped rows give the same answers."""
+
+import numpy as np
+import pytest
+from scipy import sparse
+
+from services.matching import ranking, service
+from services.matching.schemas import CvBody, OrderQuery
+from shared import db
+from shared.actor import Actor
+from tests.matching.conftest import cv_in
+
+
+def test_blocks_score_like_one_matrix() -> None:
+    rng = np.random.default_rng(3)
+    parts = [
+        sparse.random(n, 50, density=0.2, format="csr", random_state=rng) for n in (40, 3, 1, 7)
+    ]
+    parts += [sparse.random(1, 50, density=0.2, format="csr", random_state=rng) for _ in range(20)]
+    whole = sparse.vstack(parts, format="csr")
+    blocks = ranking.TextBlocks(transposed=True)
+    for part in parts:
+        blocks.append(part)
+    # Appending merged small blocks along the way.
+    assert len(blocks.blocks) < len(parts)
+    assert blocks.rows == whole.shape[0]
+    query = sparse.random(1, 50, density=0.5, format="csr", random_state=rng)
+    expected = np.asarray((whole @ query.T).toarray()).ravel()
+    np.testing.assert_allclose(blocks.score_all(query), expected, rtol=1e-6)
+    rows = np.asarray([0, 5, 39, 40, 41, 44, 50, whole.shape[0] - 1])
+    np.testing.assert_allclose(blocks.score_rows(query, rows), expected[rows], rtol=1e-6)
+    keep = np.arange(whole.shape[0]) % 3 != 0
+    kept = blocks.select(keep)
+    np.testing.assert_allclose(kept.score_all(query), expected[keep], rtol=1e-6)
+
+
+def _upsert(source: Actor, ext: str, title: str, skills: list[str]) -> None:
+    fields = {"desired_jobs": [{"title": title}], "professional_competences": skills}
+    body = CvBody.model_validate(cv_in(ext, **fields).model_dump(exclude={"external_id"}))
+    with db.unit_of_work() as s:
+        service.upsert_cv(s, source, external_id=ext, body=body)
+
+
+def _ranked(mediator: Actor, order: OrderQuery) -> list[tuple[str, float]]:
+    with db.unit_of_work() as s:
+        page = service.search_for_order(s, mediator, order, limit=50)
+    return [(c.cv.external_id, c.score) for c in page.items]
+
+
+def test_a_patched_bank_ranks_like_a_rebuilt_one(
+    cv_source: Actor, mediator: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ranking, "DEAD_SHARE", 0.3)
+    monkeypatch.setattr(ranking, "REBUILD_SHARE", 0.9)
+    titles = ["lagermedarbejder", "truckfører", "kok", "tjener", "buschauffør", "pædagog"]
+    skills = [["truckkørsel"], ["pluk og pak", "rengøring"], ["madlavning"], ["kundeservice"]]
+    contents = [(titles[i % 6], skills[i % 4]) for i in range(12)]
+    for i, (title, held) in enumerate(contents):
+        _upsert(cv_source, f"cv{i}", title, held)
+    order = OrderQuery(title="lagermedarbejder", skills=["truckkørsel", "pluk og pak"])
+    _ranked(mediator, order)
+    # Neighbours swap contents one CV at a time, as a CV source sends them, and each
+    # search patches the bank. After three rounds the bank holds the same texts as at
+    # the start (so a rebuild fits the same IDF), but on other CVs.
+    for round_ in range(3):
+        for i in range(12):
+            title, held = contents[i ^ 1] if round_ % 2 == 0 else contents[i]
+            _upsert(cv_source, f"cv{i}", title, held)
+            _ranked(mediator, order)
+    patched = _ranked(mediator, order)
+    snap = ranking._cache
+    assert snap is not None
+    # Replaced rows were dropped along the way, not only flagged.
+    assert len(snap.alive) < 12 + 3 * 12
+    ranking.reset_cache()
+    monkeypatch.setattr(ranking.get_matching_settings(), "persist_snapshot", False)
+    rebuilt = _ranked(mediator, order)
+    assert patched[0][0] in {"cv1", "cv7"}
+    assert [e for e, _ in patched] == [e for e, _ in rebuilt]
+    np.testing.assert_allclose([x for _, x in patched], [x for _, x in rebuilt], atol=1e-5)
