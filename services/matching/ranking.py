@@ -546,6 +546,7 @@ def reset_cache() -> None:
     global _cache
     with _cache_lock:
         _cache = None
+    _query_vector.cache_clear()
 
 
 # -- scoring ---------------------------------------------------------------------------------
@@ -632,6 +633,16 @@ def _skill_lexical(snap: BankSnapshot, query: _Query, rows: np.ndarray) -> np.nd
     return snap.skills.score_rows(snap.skill_rows.matrix([query.fields.skills]), rows)
 
 
+@functools.lru_cache(maxsize=512)
+def _query_vector(model_name: str, text: str) -> np.ndarray:
+    """The order's embedding; paging and re-filtering the same order reuse it."""
+    from services.matching.embedding import get_embedder
+
+    vector = get_embedder().encode([text])
+    vector.setflags(write=False)
+    return vector
+
+
 def _semantic(snap: BankSnapshot, query: _Query, rows: np.ndarray) -> np.ndarray:
     from services.matching.embedding import get_embedder
     from services.matching.vector_index import get_index_store
@@ -640,7 +651,8 @@ def _semantic(snap: BankSnapshot, query: _Query, rows: np.ndarray) -> np.ndarray
     index = get_index_store().current()
     if index is None or len(index) == 0 or len(rows) == 0:
         return scores
-    vector = get_embedder().encode([query.embed_text])
+    embedder = get_embedder()
+    vector = _query_vector(embedder.model_name, query.embed_text)
     allowed = snap.vector_ids[rows]
     k = min(SEMANTIC_K, len(rows))
     everyone = len(rows) == int(snap.alive.sum()) and len(index) <= len(rows)
