@@ -133,10 +133,10 @@ def test_normaliser_derives_tuned_label_vectors_from_the_base_cache(
     direct = tuned.encode([clean_title(label) for label in normalizer.labels])
     np.testing.assert_allclose(normalizer._label_emb, direct, atol=2e-6)
     # One cache file, keyed by the base weights: the base model's normaliser reuses it.
-    files = list(cache.glob("labels-*.npy"))
-    assert len(files) == 1
+    files = sorted(cache.glob("texts-*"))
+    assert [f.suffix for f in files] == [".npy", ".txt"]
     TitleNormalizer(occs, embedder=Embedder(base_model), cache_dir=cache)
-    assert list(cache.glob("labels-*.npy")) == files
+    assert sorted(cache.glob("texts-*")) == files
 
 
 def test_committed_adapter_matches_the_installed_base_and_model() -> None:

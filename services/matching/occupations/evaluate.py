@@ -104,6 +104,7 @@ def evaluate(
     devset: DevSet | None = None,
     cache_dir: Path | None = None,
     english: bool = True,
+    embedded_extra: int | None = None,
 ) -> dict[str, Any]:
     """Score every signal on every split; combination weights are picked on dev validation."""
     devset = devset or load_devset()
@@ -126,7 +127,11 @@ def evaluate(
         splits[name] = _Split(query=query, relevant=relevant, sem={})
     for model_name, embedder in embedders.items():
         normalizer = TitleNormalizer(
-            occs, embedder=embedder, cache_dir=cache_dir, extra_labels=extra
+            occs,
+            embedder=embedder,
+            cache_dir=cache_dir,
+            extra_labels=extra,
+            embedded_extra=embedded_extra,
         )
         for split in splits.values():
             sem = normalizer.semantic_scores(split.query.rows)

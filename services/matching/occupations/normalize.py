@@ -170,14 +170,19 @@ class TitleNormalizer:
         cache_dir: Path | None = None,
         extra_labels: Mapping[str, Sequence[str]] | None = None,
         extra_weight: float = 1.0,
+        query_variants: bool = True,
+        embedded_extra: int | None = None,
     ) -> None:
         self.occupations = list(occupation_list)
+        # Rewritten forms of each title (variants.py): job-ad noise, STAR's comma form.
+        self.query_variants = query_variants
         self.embedder = embedder
         self.lexical_weight = lexical_weight if embedder is not None else 1.0
         self.extra_weight = extra_weight
         labels: list[str] = []
         starts: list[int] = []
         extra: list[bool] = []
+        embedded: list[bool] = []
         for occ in self.occupations:
             if not occ.labels:
                 raise ValueError("every occupation needs at least one label")
@@ -187,6 +192,8 @@ class TitleNormalizer:
             more = [x for x in (extra_labels or {}).get(occ.uri, ()) if x not in occ.labels]
             labels.extend([*occ.labels, *more])
             extra.extend([False] * len(occ.labels) + [True] * len(more))
+            keep = len(more) if embedded_extra is None else min(embedded_extra, len(more))
+            embedded.extend([True] * (len(occ.labels) + keep) + [False] * (len(more) - keep))
         self.labels = labels
         self._extra = np.asarray(extra, dtype=bool)
         # A preferred label wins an exact tie ("tømrer" is also an alternative
@@ -201,9 +208,20 @@ class TitleNormalizer:
             analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, dtype=np.float32
         )
         self._label_lex: sparse.csr_matrix = self._vectorizer.fit_transform(cleaned).T.tocsr()
+        # Labels with a vector of their own: a prefix of each occupation's run.
+        # The others borrow their occupation's best embedded label in
+        # semantic_scores, so the label store stays small (see docs).
+        self._embedded = np.asarray(embedded, dtype=bool)
+        self._embedded_cols = np.flatnonzero(self._embedded)
+        self._borrowing_cols = np.flatnonzero(~self._embedded)
+        label_occ = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, len(labels))))
+        self._borrowing_occ = label_occ[self._borrowing_cols]
+        self._embedded_starts = np.searchsorted(self._embedded_cols, self._starts)
         self._label_emb: np.ndarray | None = None
         if embedder is not None:
-            self._label_emb = self._embed_labels(embedder, cleaned, cache_dir)
+            self._label_emb = self._embed_labels(
+                embedder, [cleaned[i] for i in self._embedded_cols], cache_dir
+            )
 
     def _embed_labels(
         self, embedder: TextEmbedder, cleaned: list[str], cache_dir: Path | None
@@ -218,9 +236,11 @@ class TitleNormalizer:
             return apply_adapter(vectors, weight, bias)
         return _cached_encode(embedder, _model_fingerprint(embedder), cleaned, cache_dir)
 
-    def label_scores(self, titles: Sequence[str], *, variants: bool = True) -> "QueryScores":
+    def label_scores(self, titles: Sequence[str], *, variants: bool | None = None) -> "QueryScores":
         """Raw per-label lexical and semantic cosines of every query variant of `titles`."""
-        query = expand_queries(titles, variants=variants)
+        query = expand_queries(
+            titles, variants=self.query_variants if variants is None else variants
+        )
         query.lex = self.lexical_scores(query.rows)
         query.sem = self.semantic_scores(query.rows)
         return query
@@ -238,7 +258,14 @@ class TitleNormalizer:
         unique = sorted(set(rows))
         position = {text: i for i, text in enumerate(unique)}
         vectors = self.embedder.encode(unique)
-        return np.asarray(vectors[[position[text] for text in rows]] @ self._label_emb.T)
+        sem = np.asarray(vectors[[position[text] for text in rows]] @ self._label_emb.T)
+        if not len(self._borrowing_cols):
+            return sem
+        full = np.empty((len(rows), len(self.labels)), dtype=np.float32)
+        full[:, self._embedded_cols] = sem
+        best = np.maximum.reduceat(sem, self._embedded_starts, axis=1)
+        full[:, self._borrowing_cols] = best[:, self._borrowing_occ]
+        return full
 
     def occupation_scores(
         self, scores: "QueryScores", lexical_weight: float | None = None
@@ -349,24 +376,45 @@ def _query_forms(title: str) -> list[tuple[str, float]]:
 def _cached_encode(
     embedder: TextEmbedder, fingerprint: str, cleaned: list[str], cache_dir: Path | None
 ) -> np.ndarray:
-    key = hashlib.sha256((fingerprint + "\x00" + "\x1f".join(cleaned)).encode()).hexdigest()[:24]
-    path = cache_dir / f"labels-{key}.npy" if cache_dir else None
-    if path is not None and path.is_file():
-        cached = np.load(path)
-        if cached.shape[0] == len(cleaned):
-            return np.ascontiguousarray(cached, dtype=np.float32)
-    log.info("embedding %d occupation labels with %s", len(cleaned), embedder.model_name)
-    # Labels repeat once cleaned (Danish and English forms often coincide): embed each once.
-    unique = sorted(set(cleaned))
-    position = {text: i for i, text in enumerate(unique)}
-    encoded = embedder.encode(unique, batch_size=128).astype(np.float32)
-    vectors = np.ascontiguousarray(encoded[[position[text] for text in cleaned]])
-    if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp.npy")
-        np.save(tmp, vectors)
-        tmp.replace(path)
-    return vectors
+    """Vectors of `cleaned`, from a per-model store of every text embedded so far.
+
+    Keyed by text, not by label list: the product index, the dev-set index and
+    the tests' Danish-only index share one store, and a new ESCO release only
+    embeds the labels it adds.
+    """
+    if cache_dir is None:
+        unique = sorted(set(cleaned))
+        at = {text: i for i, text in enumerate(unique)}
+        encoded = embedder.encode(unique, batch_size=128).astype(np.float32)
+        return np.ascontiguousarray(encoded[[at[text] for text in cleaned]])
+    key = hashlib.sha256(fingerprint.encode()).hexdigest()[:24]
+    vectors_path = cache_dir / f"texts-{key}.npy"
+    texts_path = cache_dir / f"texts-{key}.txt"
+    known: list[str] = []
+    stored = np.zeros((0, 0), dtype=np.float32)
+    if vectors_path.is_file() and texts_path.is_file():
+        known = texts_path.read_text(encoding="utf-8").split("\n")[:-1]
+        stored = np.load(vectors_path)
+        if stored.shape[0] != len(known):
+            # Two writers raced between the two files: start over rather than misalign.
+            known, stored = [], np.zeros((0, 0), dtype=np.float32)
+    position = {text: i for i, text in enumerate(known)}
+    missing = sorted({text for text in cleaned if text not in position})
+    if missing:
+        log.info("embedding %d occupation labels with %s", len(missing), embedder.model_name)
+        fresh = embedder.encode(missing, batch_size=128).astype(np.float32)
+        stored = np.concatenate([stored, fresh]) if len(known) else fresh
+        for text in missing:
+            position[text] = len(known)
+            known.append(text)
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        tmp_vectors = vectors_path.with_suffix(".tmp.npy")
+        tmp_texts = texts_path.with_suffix(".tmp.txt")
+        np.save(tmp_vectors, stored)
+        tmp_texts.write_text("".join(t + "\n" for t in known), encoding="utf-8")
+        tmp_vectors.replace(vectors_path)
+        tmp_texts.replace(texts_path)
+    return np.ascontiguousarray(stored[[position[text] for text in cleaned]], dtype=np.float32)
 
 
 @lru_cache(maxsize=1)

@@ -120,6 +120,7 @@ _NOISE_WORDS = frozenset(
         "straks",
     )
 )
+_DANGLING = frozenset({"til", "i", "med", "på", "for", "hos", "af", "ved", "og", "fra"})
 # Safe to drop only at the edges: inside a title they can be part of it ("vikar").
 _EDGE_ONLY = frozenset({"vikar", "fast", "ny", "nye", "mand", "kvinde", "og/eller", "time"})
 
@@ -193,7 +194,8 @@ def _strip_noise(text: str, places: frozenset[str] = frozenset()) -> str:
     # Filler words go anywhere; edge-only words only at the start or end.
     while words and words[0].rstrip("!.:") in _NOISE_WORDS:
         words.pop(0)
-    while words and words[-1].rstrip("!.:") in _NOISE_WORDS:
+    # Removing hours can leave a dangling preposition ("… med 30 t/uge").
+    while words and (words[-1].rstrip("!.:") in _NOISE_WORDS or words[-1] in _DANGLING):
         words.pop()
     words = [w for w in words if w in _EDGE_ONLY or w not in _NOISE_WORDS]
     return _squash(" ".join(words))
