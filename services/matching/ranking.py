@@ -105,9 +105,37 @@ def contains_phrase(haystack: str, needle: str) -> bool:
     return _phrase_in(_padded(haystack), _padded(needle))
 
 
+class WordCachedVectorizer(TfidfVectorizer):
+    """sklearn's `char_wb` TF-IDF with each word's n-grams remembered.
+
+    The n-grams of a word never depend on its neighbours, and a CV bank reuses a few
+    tens of thousands of words, so building the bank's matrices analyses each distinct
+    word once instead of once per occurrence. Output is identical to the plain class.
+    """
+
+    MAX_WORDS = 500_000
+
+    def _char_wb_ngrams(self, text_document: str) -> list[str]:
+        cache: dict[str, list[str]] = self.__dict__.setdefault("_word_ngrams", {})
+        if len(cache) > self.MAX_WORDS:
+            cache.clear()
+        out: list[str] = []
+        for word in text_document.split():
+            grams = cache.get(word)
+            if grams is None:
+                grams = cache[word] = super()._char_wb_ngrams(word)
+            out += grams
+        return out
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(super().__getstate__())
+        state.pop("_word_ngrams", None)
+        return state
+
+
 def _vectorizer() -> TfidfVectorizer:
     # char_wb 2-5 did best on Danish compounds (docs/matching.md, ../shared/docs/models.md).
-    return TfidfVectorizer(
+    return WordCachedVectorizer(
         analyzer="char_wb",
         ngram_range=(2, 5),
         sublinear_tf=True,

@@ -78,3 +78,28 @@ def test_a_patched_bank_ranks_like_a_rebuilt_one(
     assert patched[0][0] in {"cv1", "cv7"}
     assert [e for e, _ in patched] == [e for e, _ in rebuilt]
     np.testing.assert_allclose([x for _, x in patched], [x for _, x in rebuilt], atol=1e-5)
+
+
+def test_the_word_cached_vectorizer_equals_sklearns() -> None:
+    import pickle
+
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    texts = [
+        "Social- og sundhedsassistent | personlig pleje | medicinhåndtering",
+        "lagermedarbejder  med\ttruckcertifikat | pluk og pak",
+        "kok | madlavning | a | økologi  og   råvarer",
+        "",
+        "IT-supporter | Windows | kundeservice | kundeservice",
+    ]
+    params = {"analyzer": "char_wb", "ngram_range": (2, 5), "sublinear_tf": True}
+    ours, plain = ranking.WordCachedVectorizer(**params), TfidfVectorizer(**params)
+    a, b = ours.fit_transform(texts), plain.fit_transform(texts)
+    assert ours.vocabulary_ == plain.vocabulary_
+    np.testing.assert_allclose(a.toarray(), b.toarray(), rtol=1e-6)
+    query = ["sundhedsassistent med truck", "pleje og pak"]
+    np.testing.assert_allclose(
+        ours.transform(query).toarray(), plain.transform(query).toarray(), rtol=1e-6
+    )
+    # The word cache is not written with a saved snapshot.
+    assert "_word_ngrams" not in pickle.loads(pickle.dumps(ours)).__dict__
