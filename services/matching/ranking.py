@@ -903,15 +903,19 @@ class TextRows:
 class _ItemMatcher:
     """Finds, for each requirement, the CV item that holds it.
 
-    The similarities of every item of every explained CV to every requirement come
+    A requirement found word for word in an item needs nothing more. For the rest, the
+    similarities of the items of every CV that needs them to every requirement come
     from one sparse product (`many`); a matcher only looks up its own rows.
     """
 
     def __init__(
-        self, items: list[tuple[str, str]], sims: np.ndarray, columns: dict[str, int]
+        self,
+        items: list[tuple[str, str]],
+        padded: list[str],
+        sims: np.ndarray | None,
+        columns: dict[str, int],
     ) -> None:
-        self.items, self.sims, self.columns = items, sims, columns
-        self.padded = [_padded(text) for _, text in items]
+        self.items, self.padded, self.sims, self.columns = items, padded, sims, columns
 
     @staticmethod
     def many(
@@ -919,15 +923,24 @@ class _ItemMatcher:
     ) -> list["_ItemMatcher"]:
         wanted = list(dict.fromkeys(requirements))
         columns = {r: i for i, r in enumerate(wanted)}
-        flat = [t for items in lists for _, t in items]
-        if rows is not None and flat and wanted:
+        needles = [_padded(r) for r in wanted]
+        padded = [[_padded(text) for _, text in items] for items in lists]
+        # Only CVs with a requirement not found word for word need similarities.
+        need = [
+            bool(items) and any(not any(_phrase_in(h, n) for h in hays) for n in needles)
+            for items, hays in zip(lists, padded, strict=True)
+        ]
+        flat = [t for items, n in zip(lists, need, strict=True) if n for _, t in items]
+        sims = None
+        if rows is not None and flat:
             sims = (rows.matrix(flat) @ rows.matrix(wanted).T).toarray()
-        else:
-            sims = np.zeros((len(flat), len(wanted)), dtype=np.float32)
         out, start = [], 0
-        for items in lists:
-            out.append(_ItemMatcher(items, sims[start : start + len(items)], columns))
-            start += len(items)
+        for items, hays, needed in zip(lists, padded, need, strict=True):
+            part = None
+            if needed and sims is not None:
+                part = sims[start : start + len(items)]
+                start += len(items)
+            out.append(_ItemMatcher(items, hays, part, columns))
         return out
 
     def best(self, requirement: str) -> tuple[str, str] | None:
@@ -937,7 +950,7 @@ class _ItemMatcher:
             if _phrase_in(hay, needle):
                 return item
         column = self.columns.get(requirement)
-        if column is None or not self.items:
+        if column is None or self.sims is None or not self.items:
             return None
         sims = self.sims[:, column]
         best = int(np.argmax(sims))
