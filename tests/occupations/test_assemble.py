@@ -9,6 +9,7 @@ import pytest
 
 from services.matching.embedding import Embedder
 from services.matching.occupations import assemble as asm
+from services.matching.occupations import labelpack
 from services.matching.occupations import train as train_mod
 from services.matching.occupations.data import load_occupations
 from services.matching.occupations.normalize import TitleNormalizer, apply_adapter
@@ -123,6 +124,8 @@ def test_normaliser_derives_tuned_label_vectors_from_the_base_cache(
     tmp_path: Path, base_model: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     model_dir, _, _ = _train_tiny(tmp_path, base_model, monkeypatch)
+    # The committed int8 pack would seed the store; this test wants exact vectors.
+    monkeypatch.setattr(labelpack, "PACK_DIR", tmp_path / "no-pack")
     tuned = Embedder(model_dir)
     occs = load_occupations()[:40]
     cache = tmp_path / "cache"

@@ -145,3 +145,29 @@ def test_unembedded_extra_labels_borrow_their_occupations_best_semantic_score() 
         np.testing.assert_allclose(
             sem_small[:, run][:, borrowed], np.repeat(own.max(axis=1, keepdims=True), 2, 1)
         )
+
+
+def test_committed_pack_seeds_a_fresh_store_without_embedding(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from services.matching.occupations import labelpack
+    from services.matching.occupations.normalize import write_label_pack
+
+    monkeypatch.setattr(labelpack, "PACK_DIR", tmp_path / "pack")
+    occs = load_occupations()[:40]
+    built = TitleNormalizer(occs, embedder=CountingEmbedder())
+    key, size = write_label_pack(built)
+    assert size > 0
+    # int8 plus one float32 scale per row: about a quarter of float32 vectors.
+    assert np.load(tmp_path / "pack" / f"vectors-{key}.int8.npy").dtype == np.int8
+    fresh = CountingEmbedder()
+    seeded = TitleNormalizer(occs, embedder=fresh, cache_dir=tmp_path / "store")
+    assert fresh.seen == []
+    assert seeded._label_emb is not None
+    assert built._label_emb is not None
+    cosines = (seeded._label_emb * built._label_emb).sum(axis=1)
+    assert float(cosines.min()) > 0.999
+    # Texts the pack lacks are still embedded.
+    TitleNormalizer(load_occupations()[:45], embedder=fresh, cache_dir=tmp_path / "store")
+    assert fresh.seen
+    assert (tmp_path / "pack" / f"texts-{key}.txt").is_file()

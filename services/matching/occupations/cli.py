@@ -79,9 +79,17 @@ def register(app: typer.Typer) -> None:
             )
 
     @occupations_app.command("warm")
-    def warm_cmd() -> None:
+    def warm_cmd(
+        write_pack: Annotated[
+            bool,
+            typer.Option(
+                "--write-pack",
+                help="Also re-embed the labels and rewrite models/occupation-label-vectors/",
+            ),
+        ] = False,
+    ) -> None:
         """Embed every occupation label now (cached under the data dir) so requests start fast."""
-        from services.matching.occupations.normalize import get_normalizer
+        from services.matching.occupations.normalize import get_normalizer, write_label_pack
 
         started = time.perf_counter()
         normalizer = get_normalizer()
@@ -90,6 +98,9 @@ def register(app: typer.Typer) -> None:
             f"{len(normalizer.labels)} labels ready with model {model}"
             f" in {time.perf_counter() - started:.1f} s"
         )
+        if write_pack:
+            key, size = write_label_pack(normalizer)
+            typer.echo(f"label pack {key} written ({size / 1e6:.1f} MB)")
 
     @model_app.command("train")
     def train_cmd(

@@ -387,7 +387,7 @@ def _cached_encode(
         at = {text: i for i, text in enumerate(unique)}
         encoded = embedder.encode(unique, batch_size=128).astype(np.float32)
         return np.ascontiguousarray(encoded[[at[text] for text in cleaned]])
-    key = hashlib.sha256(fingerprint.encode()).hexdigest()[:24]
+    key = store_key(fingerprint)
     vectors_path = cache_dir / f"texts-{key}.npy"
     texts_path = cache_dir / f"texts-{key}.txt"
     known: list[str] = []
@@ -401,10 +401,9 @@ def _cached_encode(
     position = {text: i for i, text in enumerate(known)}
     missing = sorted({text for text in cleaned if text not in position})
     if missing:
-        log.info("embedding %d occupation labels with %s", len(missing), embedder.model_name)
-        fresh = embedder.encode(missing, batch_size=128).astype(np.float32)
+        fresh_texts, fresh = _from_pack_or_model(embedder, key, missing)
         stored = np.concatenate([stored, fresh]) if len(known) else fresh
-        for text in missing:
+        for text in fresh_texts:
             position[text] = len(known)
             known.append(text)
         cache_dir.mkdir(parents=True, exist_ok=True)
@@ -415,6 +414,54 @@ def _cached_encode(
         tmp_vectors.replace(vectors_path)
         tmp_texts.replace(texts_path)
     return np.ascontiguousarray(stored[[position[text] for text in cleaned]], dtype=np.float32)
+
+
+def store_key(fingerprint: str) -> str:
+    """The file key of a model's label-vector store (and of its committed pack)."""
+    return hashlib.sha256(fingerprint.encode()).hexdigest()[:24]
+
+
+def _from_pack_or_model(
+    embedder: TextEmbedder, key: str, missing: list[str]
+) -> tuple[list[str], np.ndarray]:
+    """Vectors for `missing`: from the committed pack where it has them, else embedded."""
+    from services.matching.occupations.labelpack import read_pack
+
+    pack = read_pack(key)
+    texts: list[str] = []
+    parts: list[np.ndarray] = []
+    rest = missing
+    if pack is not None:
+        at = {text: i for i, text in enumerate(pack[0])}
+        found = [t for t in missing if t in at]
+        if found:
+            texts += found
+            parts.append(pack[1][[at[t] for t in found]])
+            rest = [t for t in missing if t not in at]
+            log.info("%d occupation label vectors from the committed pack", len(found))
+    if rest:
+        log.info("embedding %d occupation labels with %s", len(rest), embedder.model_name)
+        texts += rest
+        parts.append(embedder.encode(rest, batch_size=128).astype(np.float32))
+    return texts, np.ascontiguousarray(np.concatenate(parts), dtype=np.float32)
+
+
+def write_label_pack(normalizer: TitleNormalizer) -> tuple[str, int]:
+    """Embed the normaliser's labels afresh with the base model and commit-pack them.
+
+    For maintainers after an ESCO or base-model change; returns (key, bytes).
+    """
+    from services.matching.occupations.labelpack import write_pack
+
+    if normalizer.embedder is None:
+        raise ValueError("a label pack needs an embedding model")
+    parts = _adapter_parts(normalizer.embedder)
+    base: TextEmbedder = parts[0] if parts else normalizer.embedder
+    fingerprint = parts[0].fingerprint() if parts else _model_fingerprint(normalizer.embedder)
+    texts = sorted({clean_title(normalizer.labels[i]) for i in normalizer._embedded_cols})
+    vectors = base.encode(texts, batch_size=128)
+    key = store_key(fingerprint)
+    return key, write_pack(texts, vectors, key)
 
 
 @lru_cache(maxsize=1)
