@@ -103,8 +103,8 @@ def assemble(adapter_dir: Path, base_model: Path, output: Path, *, force: bool =
     """Write base + adapter as a sentence-transformers folder at `output`; False if up to date."""
     if not force and is_current(output, adapter_dir, base_model):
         return False
-    from sentence_transformers.models import Dense, Normalize  # noqa: I001 (slow import, here)
     import torch
+    from sentence_transformers.sentence_transformer.modules import Dense, Normalize
 
     record_path = adapter_dir / "training.json"
     if record_path.is_file():
