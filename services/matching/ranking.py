@@ -572,7 +572,7 @@ def snapshot(session: Session) -> BankSnapshot:
             "CV bank snapshot %s: %d rows (%d changed) in %.0f ms",
             "rebuilt" if rebuild else "patched",
             live,
-            len(changed),
+            live if rebuild else len(changed) + len(removed),
             (time.perf_counter() - started) * 1000,
         )
         return new
