@@ -171,3 +171,15 @@ def test_committed_pack_seeds_a_fresh_store_without_embedding(
     TitleNormalizer(load_occupations()[:45], embedder=fresh, cache_dir=tmp_path / "store")
     assert fresh.seen
     assert (tmp_path / "pack" / f"texts-{key}.txt").is_file()
+
+
+def test_shared_alternative_label_prefers_the_occupation_named_like_it() -> None:
+    # "pædagog" and "lagermedarbejder" are alternative labels of several
+    # occupations; the one whose preferred label is also close should lead.
+    normalizer = TitleNormalizer(load_occupations(), embedder=None, extra_labels=english_labels())
+    pedagogue, warehouse = normalizer.normalize_batch(
+        ["Pædagog (m/k) 32 timer", "Erfaren lagermedarbejder søges"], k=3
+    )
+    assert "pædagog" in pedagogue[0].label
+    assert warehouse[0].label == "lagerarbejder"
+    assert pedagogue[0].score > pedagogue[1].score

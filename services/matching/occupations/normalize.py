@@ -35,6 +35,8 @@ log = logging.getLogger(__name__)
 # docs/occupations.md: flat between 0.6 and 0.9). A tuned model carries its own
 # weight in training.json, written by the same evaluation.
 DEFAULT_LEXICAL_WEIGHT = 0.7
+# Weight of the preferred label's own score in an occupation's score (a tie-break).
+PREFERRED_TIEBREAK = 1e-3
 # Titles are scored in chunks so a batch of thousands never holds a dense
 # (query variants × 45k labels) matrix at once: 64 titles with up to 8
 # variants each stay under ~100 MB per matrix.
@@ -283,6 +285,10 @@ class TitleNormalizer:
         if self.extra_weight != 1.0 and self._extra.any():
             combined[:, self._extra] *= self.extra_weight
         by_row = np.maximum.reduceat(combined, self._starts, axis=1)
+        # Many occupations share an alternative label ("lagermedarbejder",
+        # "pædagog"); among near-equal ones, prefer the one whose preferred label
+        # is also close to the title. Too small to reorder anything else.
+        by_row += PREFERRED_TIEBREAK * combined[:, self._starts]
         by_row *= scores.row_weight[:, None]
         return np.maximum.reduceat(by_row, scores.starts, axis=0), by_row, combined
 
