@@ -32,14 +32,17 @@ def title_normalizer() -> "TitleNormalizer":
     cold) and then encodes every title; measured MRR is 0.68 lexical against 0.70
     combined (../shared/docs/models.md), so requests use the lexical one.
 
-    Danish labels only, threshold 0.45 and no query variants: English labels,
-    thresholds 0.35/0.55 and the variants were each measured with `jobbro eval
-    ranking` (docs/occupations.md, "Use in matching") and none beat this.
+    Danish labels only, threshold 0.45, no query variants and no preferred-label
+    tie-break: English labels, thresholds 0.35/0.55, the variants and the
+    tie-break were each measured with `jobbro eval ranking` (docs/occupations.md,
+    "Use in matching") and none beat this.
     """
     from services.matching.occupations.data import load_occupations
     from services.matching.occupations.normalize import TitleNormalizer
 
-    return TitleNormalizer(load_occupations(), embedder=None, query_variants=False)
+    return TitleNormalizer(
+        load_occupations(), embedder=None, query_variants=False, preferred_tiebreak=0.0
+    )
 
 
 @lru_cache(maxsize=1)

@@ -174,10 +174,12 @@ class TitleNormalizer:
         extra_weight: float = 1.0,
         query_variants: bool = True,
         embedded_extra: int | None = None,
+        preferred_tiebreak: float = PREFERRED_TIEBREAK,
     ) -> None:
         self.occupations = list(occupation_list)
         # Rewritten forms of each title (variants.py): job-ad noise, STAR's comma form.
         self.query_variants = query_variants
+        self.preferred_tiebreak = preferred_tiebreak
         self.embedder = embedder
         self.lexical_weight = lexical_weight if embedder is not None else 1.0
         self.extra_weight = extra_weight
@@ -288,7 +290,8 @@ class TitleNormalizer:
         # Many occupations share an alternative label ("lagermedarbejder",
         # "pædagog"); among near-equal ones, prefer the one whose preferred label
         # is also close to the title. Too small to reorder anything else.
-        by_row += PREFERRED_TIEBREAK * combined[:, self._starts]
+        if self.preferred_tiebreak:
+            by_row += self.preferred_tiebreak * combined[:, self._starts]
         by_row *= scores.row_weight[:, None]
         return np.maximum.reduceat(by_row, scores.starts, axis=0), by_row, combined
 
