@@ -32,13 +32,27 @@ def upgrade() -> None:
     op.execute("INSERT INTO cv_bank_state (id, version) VALUES (1, 0)")
     bump = "UPDATE cv_bank_state SET version = version + 1 WHERE id = 1"
     if op.get_bind().dialect.name == "postgresql":
-        # Once per statement: a bulk insert of 10,000 CVs bumps it once.
+        # A deferred constraint trigger bumps the counter while the transaction
+        # commits, once per transaction (a transaction-local setting remembers it).
+        # Bumping inside the statement would hold the counter's row lock from then
+        # until commit: two transactions writing overlapping CVs could deadlock on
+        # it and every CV write would queue behind a long bulk ingest.
         op.execute(
             "CREATE FUNCTION cv_bank_bump() RETURNS trigger LANGUAGE plpgsql AS $$ "
-            f"BEGIN {bump}; RETURN NULL; END $$"
+            "BEGIN "
+            "IF current_setting('jobbro.cv_bank_bumped', true) "
+            "IS DISTINCT FROM txid_current()::text THEN "
+            "PERFORM set_config('jobbro.cv_bank_bumped', txid_current()::text, true); "
+            f"{bump}; "
+            "END IF; "
+            "RETURN NULL; END $$"
         )
         op.execute(
-            "CREATE TRIGGER cv_bank_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON cv "
+            "CREATE CONSTRAINT TRIGGER cv_bank_changed AFTER INSERT OR UPDATE OR DELETE ON cv "
+            "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION cv_bank_bump()"
+        )
+        op.execute(
+            "CREATE TRIGGER cv_bank_truncated AFTER TRUNCATE ON cv "
             "FOR EACH STATEMENT EXECUTE FUNCTION cv_bank_bump()"
         )
         return
@@ -49,6 +63,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP TRIGGER IF EXISTS cv_bank_changed ON cv")
+        op.execute("DROP TRIGGER IF EXISTS cv_bank_truncated ON cv")
         op.execute("DROP FUNCTION IF EXISTS cv_bank_bump()")
     else:
         for verb in VERBS:

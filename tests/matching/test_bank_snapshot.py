@@ -103,3 +103,29 @@ def test_the_word_cached_vectorizer_equals_sklearns() -> None:
     )
     # The word cache is not written with a saved snapshot.
     assert "_word_ngrams" not in pickle.loads(pickle.dumps(ours)).__dict__
+
+
+def test_cv_writers_do_not_queue_on_the_bank_version(cv_source: Actor, database: str) -> None:
+    """PostgreSQL bumps the version at commit: an open transaction holds no lock on it."""
+    from sqlalchemy import text
+
+    if not database.startswith("postgresql"):
+        pytest.skip("SQLite serialises writers anyway")
+    for ext in ("a", "b"):
+        _upsert(cv_source, ext, "lagermedarbejder", ["truckkørsel"])
+    engine = db.get_engine()
+    version = "SELECT version FROM cv_bank_state WHERE id = 1"
+    with engine.connect() as c:
+        before = c.execute(text(version)).scalar_one()
+    rename = text("UPDATE cv SET headline = :h WHERE external_id = :e")
+    with engine.connect() as first, engine.connect() as second:
+        first.execute(rename, {"h": "first", "e": "a"})
+        # With the counter bumped inside the statement, this would wait for `first`
+        # (and deadlock once `first` writes "b" below).
+        second.execute(text("SET lock_timeout = '2s'"))
+        second.execute(rename, {"h": "second", "e": "b"})
+        second.commit()
+        first.execute(rename, {"h": "first", "e": "b"})
+        first.commit()
+    with engine.connect() as c:
+        assert c.execute(text(version)).scalar_one() == before + 2
