@@ -918,15 +918,21 @@ class TextRows:
 
     def matrix(self, texts: Sequence[str]) -> sparse.csr_matrix:
         rows = self._rows
-        missing = [t for t in dict.fromkeys(texts) if t not in rows]
+        # Other searches share the cache (and may clear it): read into a local dict.
+        found: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for t in texts:
+            row = rows.get(t)
+            if row is not None:
+                found[t] = row
+        missing = [t for t in dict.fromkeys(texts) if t not in found]
         if missing:
             if len(rows) + len(missing) > self.MAX_TEXTS:
                 rows.clear()
             m = self.vec.transform(missing)
             for i, text in enumerate(missing):
                 lo, hi = m.indptr[i], m.indptr[i + 1]
-                rows[text] = (m.indices[lo:hi].copy(), m.data[lo:hi].copy())
-        parts = [rows[t] for t in texts]
+                found[text] = rows[text] = (m.indices[lo:hi].copy(), m.data[lo:hi].copy())
+        parts = [found[t] for t in texts]
         indptr = np.zeros(len(texts) + 1, dtype=np.int64)
         np.cumsum([len(ix) for ix, _ in parts], out=indptr[1:])
         indices = np.concatenate([ix for ix, _ in parts]) if parts else np.zeros(0, np.int32)
