@@ -396,15 +396,14 @@ def make_cvs(n: int, *, seed: int, occupations: Sequence[tuple[str, str]]) -> li
 def insert_cvs(docs: Sequence[dict[str, Any]], *, start: int, indexed: bool) -> list[int]:
     """Insert CV rows straight into the `cv` table (no embedding); returns vector ids."""
     import uuid
-    from datetime import UTC, date, datetime
+    from datetime import UTC, datetime
 
     from sqlalchemy import insert
 
-    from services.matching.embedding import resolve_model_path, text_hash
+    from services.matching import service
+    from services.matching.embedding import resolve_model_path
     from services.matching.models import Cv, vector_id_for
-    from services.matching.occupation_link import isco_of
     from services.matching.schemas import CvContent
-    from services.matching.text_builder import BUILDER_VERSION, cv_embedding_text
     from shared.db import unit_of_work
 
     model = resolve_model_path().name
@@ -414,30 +413,17 @@ def insert_cvs(docs: Sequence[dict[str, Any]], *, start: int, indexed: bool) -> 
     occupations = _occupations(contents)
     for i, content in enumerate(contents):
         cv_id = uuid.UUID(int=random.Random(start + i).getrandbits(128))
-        uri = content.desired_jobs[0].occupation_uri if content.desired_jobs else None
-        isco = (isco_of(uri) or "") if uri else ""
-        digest = text_hash(cv_embedding_text(content), model, BUILDER_VERSION)
         vector_ids.append(vector_id_for(cv_id))
+        values = service.cv_columns(content, occupations[i], model)
         rows.append(
             {
+                **values,
                 "id": cv_id,
                 "created_at": now,
                 "updated_at": now,
                 "external_id": f"bench-{start + i}",
                 "vector_id": vector_ids[-1],
-                "name": content.name,
-                "headline": content.headline,
-                "searchable": content.searchable,
-                "postal_code": content.postal_code,
-                "max_commute_km": content.max_commute_km,
-                "weekly_hours": content.weekly_hours,
-                "available_from": content.available_from or date(2026, 11, 1),
-                "document": content.model_dump(mode="json"),
-                "occupation_uri": uri,
-                "isco_group": isco or None,
-                "occupations": occupations[i],
-                "text_hash": digest,
-                "indexed_hash": digest if indexed else None,
+                "indexed_hash": values["text_hash"] if indexed else None,
                 "indexed_at": now if indexed else None,
             }
         )

@@ -208,15 +208,13 @@ class _Applied:
     needs_embedding: bool
 
 
-def _apply(
-    session: Session, external_id: str, body: CvBody, occupations: list[list[str]], old: Cv | None
-) -> _Applied:
-    content = CvContent.model_validate(body.model_dump(exclude={"case_facts"}))
-    document = content.model_dump(mode="json")
-    new_hash = content_hash(content)
+def cv_columns(
+    content: CvContent, occupations: list[list[str]], model: str | None = None
+) -> dict[str, Any]:
+    """The `cv` row's values for this content: what filters read, the document, its hash."""
     desired = [o for o in occupations if o[2] == "desired_jobs"]
     first = desired[0] if desired else (occupations[0] if occupations else None)
-    values: dict[str, Any] = {
+    return {
         "name": content.name,
         "headline": content.headline,
         "searchable": content.searchable,
@@ -224,12 +222,20 @@ def _apply(
         "max_commute_km": content.max_commute_km,
         "weekly_hours": content.weekly_hours,
         "available_from": content.available_from,
-        "document": document,
+        "document": content.model_dump(mode="json"),
         "occupation_uri": first[0] if first else None,
         "isco_group": (first[1] or None) if first else None,
         "occupations": occupations,
-        "text_hash": new_hash,
+        "text_hash": content_hash(content, model),
     }
+
+
+def _apply(
+    session: Session, external_id: str, body: CvBody, occupations: list[list[str]], old: Cv | None
+) -> _Applied:
+    content = CvContent.model_validate(body.model_dump(exclude={"case_facts"}))
+    values = cv_columns(content, occupations)
+    new_hash = values["text_hash"]
     created = old is None
     old_hash = old.text_hash if old is not None else None
     if old is None:
