@@ -436,6 +436,8 @@ _cache: BankSnapshot | None = None
 
 # Bump when BankSnapshot's fields change: an older file is then ignored.
 SNAPSHOT_FORMAT = "3"
+# (url, token) of the snapshot the saved file holds, as far as this process knows.
+_on_disk: tuple[str, int] | None = None
 
 
 def _persisted_path(url: str) -> Path:
@@ -454,14 +456,19 @@ def _persisted_path(url: str) -> Path:
 
 def save_snapshot(snap: BankSnapshot) -> Path | None:
     """Write the snapshot beside the database (atomically); None when switched off."""
+    global _on_disk
     if not get_matching_settings().persist_snapshot:
         return None
     path = _persisted_path(snap.url)
+    if _on_disk == (snap.url, snap.token) and path.exists():
+        # Loaded from (or already written to) this file unchanged: nothing to write.
+        return path
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".tmp-{os.getpid()}")
     with open(tmp, "wb") as fh:
         pickle.dump(snap, fh, protocol=pickle.HIGHEST_PROTOCOL)
     os.replace(tmp, path)
+    _on_disk = (snap.url, snap.token)
     return path
 
 
@@ -478,8 +485,10 @@ def _load_persisted(url: str) -> BankSnapshot | None:
     except Exception:
         log.warning("ignoring unreadable CV bank snapshot %s", path, exc_info=True)
         return None
+    global _on_disk
     if not isinstance(snap, BankSnapshot) or snap.url != url:
         return None
+    _on_disk = (snap.url, snap.token)
     return snap
 
 
