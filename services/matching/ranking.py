@@ -383,51 +383,46 @@ def _build_rows(snapshot: BankSnapshot, rows: Sequence[Any], *, fit: bool) -> No
     if stamps:
         newest = max(stamps)
         snapshot.max_updated = max(newest, snapshot.max_updated or newest)
-    order = np.argsort(snapshot.vector_ids, kind="stable")
-    snapshot.by_vector = (snapshot.vector_ids[order], order)
+    _index_by_vector(snapshot)
 
 
 _ROW_ARRAYS = ("alive", "searchable", "vector_ids", "lat", "lon", "commute", "hours", "available")
 
 
-def _drop_dead(old: BankSnapshot) -> BankSnapshot:
-    """The snapshot without the rows that patches replaced or removed (no text re-analysed)."""
-    keep = old.alive
-    new = copy.copy(old)
-    new.ids = [i for i, k in zip(old.ids, keep, strict=True) if k]
-    new.row_of = {cv_id: n for n, cv_id in enumerate(new.ids)}
-    new.updated = dict(old.updated)
-    for name in (
-        "alive",
-        "searchable",
-        "vector_ids",
-        "lat",
-        "lon",
-        "commute",
-        "hours",
-        "available",
-    ):
-        setattr(new, name, getattr(old, name)[keep])
-    for name in ("licences", "languages", "certificates", "education", "occupations", "iscos"):
-        tags = copy.copy(getattr(old, name))
-        tags.vocab = dict(tags.vocab)
-        tags.matrix = tags.matrix[keep]
-        setattr(new, name, tags)
-    new.titles, new.skills = old.titles.select(keep), old.skills.select(keep)
-    order = np.argsort(new.vector_ids, kind="stable")
-    new.by_vector = (new.vector_ids[order], order)
-    return new
+_TAG_MATRICES = ("licences", "languages", "certificates", "education", "occupations", "iscos")
+_ROW_ARRAYS = ("alive", "searchable", "vector_ids", "lat", "lon", "commute", "hours", "available")
+
+
+def _index_by_vector(snap: BankSnapshot) -> None:
+    order = np.argsort(snap.vector_ids, kind="stable")
+    snap.by_vector = (snap.vector_ids[order], order)
 
 
 def _copy(old: BankSnapshot) -> BankSnapshot:
+    """A copy a patch may change while searches keep reading `old`."""
     new = copy.copy(old)
     new.ids, new.row_of, new.updated = list(old.ids), dict(old.row_of), dict(old.updated)
     new.alive = old.alive.copy()
     new.titles, new.skills = old.titles.copy(), old.skills.copy()
-    for name in ("licences", "languages", "certificates", "education", "occupations", "iscos"):
+    for name in _TAG_MATRICES:
         tags = copy.copy(getattr(old, name))
         tags.vocab = dict(tags.vocab)
         setattr(new, name, tags)
+    return new
+
+
+def _drop_dead(old: BankSnapshot) -> BankSnapshot:
+    """The snapshot without the rows that patches replaced or removed (no text re-analysed)."""
+    keep = old.alive
+    new = _copy(old)
+    new.ids = [i for i, k in zip(old.ids, keep, strict=True) if k]
+    new.row_of = {cv_id: n for n, cv_id in enumerate(new.ids)}
+    for name in _ROW_ARRAYS:
+        setattr(new, name, getattr(old, name)[keep])
+    for name in _TAG_MATRICES:
+        getattr(new, name).matrix = getattr(old, name).matrix[keep]
+    new.titles, new.skills = old.titles.select(keep), old.skills.select(keep)
+    _index_by_vector(new)
     return new
 
 
