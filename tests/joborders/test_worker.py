@@ -1,13 +1,9 @@
 """The job-order tasks run on a real Celery worker through Redis (when one is offered)."""
 
-import os
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from celery import Celery
@@ -16,10 +12,9 @@ from sqlalchemy import func, select
 from services.joborders import forwarding
 from services.joborders.models import Notification
 from shared import db
+from tests.celery_worker import celery_worker
 from tests.conftest import REDIS_URL
 from tests.joborders.helpers import World, actor, new_order, run
-
-ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.skipif(not REDIS_URL, reason="needs JOBBRO_TEST_REDIS_URL")
 
@@ -28,28 +23,8 @@ pytestmark = pytest.mark.skipif(not REDIS_URL, reason="needs JOBBRO_TEST_REDIS_U
 def worker(database: str) -> Iterator[tuple[Celery, str]]:
     # A queue of this test's own, so a worker of another test run cannot take the task.
     queue = f"jobbro-test-{uuid.uuid4().hex[:8]}"
-    env = dict(os.environ, JOBBRO_BROKER_URL=REDIS_URL, JOBBRO_DATABASE_URL=database)
-    cmd = [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "shared.tasks:celery_app",
-        "worker",
-        "--pool=solo",
-        "--without-gossip",
-        "--without-mingle",
-        "--without-heartbeat",
-        "--loglevel=WARNING",
-        "-Q",
-        queue,
-    ]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
-    try:
+    with celery_worker(database, queue):
         yield Celery("probe", broker=REDIS_URL), queue
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
 
 
 def _wait_for_notifications(order_id: uuid.UUID, expected: int) -> None:
