@@ -9,6 +9,7 @@ they would be solved by string equality and say nothing about unseen titles.
 import csv
 import random
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -43,6 +44,15 @@ class DevSet:
         return [q for q in self.queries if q.split == name]
 
 
+def label_owners(occs: Sequence[Occupation]) -> dict[str, set[str]]:
+    """Each cleaned label and the occupations that carry it (relevance for a query)."""
+    owners: dict[str, set[str]] = defaultdict(set)
+    for o in occs:
+        for label in o.labels:
+            owners[clean_title(label)].add(o.uri)
+    return owners
+
+
 def build_devset(occs: tuple[Occupation, ...] | None = None, seed: int = SEED) -> DevSet:
     """Pick held-out occupations with a fixed seed and derive their queries."""
     occs = occs if occs is not None else load_occupations()
@@ -58,10 +68,7 @@ def build_devset(occs: tuple[Occupation, ...] | None = None, seed: int = SEED) -
     held_out = {uri: SPLITS[i % len(SPLITS)] for i, uri in enumerate(uris)}
 
     indexed = {clean_title(label) for o in index_occupations(occs, held_out) for label in o.labels}
-    owners: dict[str, set[str]] = defaultdict(set)
-    for o in occs:
-        for label in o.labels:
-            owners[clean_title(label)].add(o.uri)
+    owners = label_owners(occs)
     queries: list[Query] = []
     seen: set[tuple[str, str]] = set()
     for o in occs:

@@ -26,11 +26,16 @@ Kompetencer job-ad corpus, with hand-assigned occupations (7 lines).
 
 import csv
 import random
-from collections import defaultdict
 from pathlib import Path
 
 from services.matching.occupations.data import Occupation, load_occupations
-from services.matching.occupations.devset import DEVSET_DIR, DevSet, Query, load_devset
+from services.matching.occupations.devset import (
+    DEVSET_DIR,
+    DevSet,
+    Query,
+    label_owners,
+    load_devset,
+)
 from services.matching.occupations.normalize import clean_title
 
 SEED = 20261123
@@ -206,10 +211,7 @@ def build_realistic(
     """Rewritten labels of the held-out occupations, one form per label, split as the dev set."""
     devset = devset or load_devset()
     occs = occs if occs is not None else load_occupations()
-    owners: dict[str, set[str]] = defaultdict(set)
-    for o in occs:
-        for label in o.labels:
-            owners[clean_title(label)].add(o.uri)
+    owners = label_owners(occs)
     queries: list[Query] = []
     seen: set[tuple[str, str]] = set()
     for o in occs:
@@ -232,10 +234,7 @@ def build_realistic(
 def kompetencer_lines(occs: tuple[Occupation, ...] | None = None) -> list[Query]:
     """The hand-labelled real job-ad lines, as queries of the split 'kompetencer'."""
     occs = occs if occs is not None else load_occupations()
-    owners: dict[str, set[str]] = defaultdict(set)
-    for o in occs:
-        for label in o.labels:
-            owners[clean_title(label)].add(o.uri)
+    owners = label_owners(occs)
     return [
         Query(split="kompetencer", text=line, relevant=frozenset(owners[label]))
         for line, label in KOMPETENCER_LINES
