@@ -1,9 +1,6 @@
 """JobAG forwarding from an a-kasse to a jobcentre, and sharing from a jobcentre to a-kasser."""
 
-import csv
 import uuid
-from functools import lru_cache
-from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -29,25 +26,8 @@ from shared.actor import Actor
 from shared.db import utcnow
 from shared.errors import Forbidden, InvalidState, ValidationFailed
 from shared.models import Organisation, OrgKind, User
+from shared.geo import municipality_of
 from shared.tasks import send_after_commit
-
-POSTAL_CODES = Path(__file__).resolve().parent.parent / "matching" / "data" / "geo"
-
-
-@lru_cache(maxsize=1)
-def _municipality_by_postal_code() -> dict[str, str]:
-    path = POSTAL_CODES / "dk_postal_codes.tsv"
-    with path.open(encoding="utf-8") as fh:
-        return {
-            r["postal_code"]: r["municipality_code"] for r in csv.DictReader(fh, delimiter="\t")
-        }
-
-
-def municipality_of(postal_code: str) -> str | None:
-    """The municipality code of a postal code (district main code as a fallback)."""
-    table = _municipality_by_postal_code()
-    return table.get(postal_code) or table.get(postal_code[:-1] + "0")
-
 
 def _target_jobcentre(
     session: Session, order: JobOrder, jobcentre_id: uuid.UUID | None

@@ -28,7 +28,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from services.matching import geo
+from shared import geo
 from services.matching.models import Cv, CvBankState, CvCaseFacts
 from services.matching.schemas import (
     CvContent,

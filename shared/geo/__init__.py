@@ -1,4 +1,6 @@
-"""Straight-line distances between Danish postal codes."""
+"""Danish postal codes: one table, one fallback rule, straight-line distances.
+
+Data: see README.md beside this file."""
 
 import csv
 import math
@@ -7,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-POSTAL_CODES_TSV = Path(__file__).resolve().parent / "data" / "geo" / "dk_postal_codes.tsv"
+POSTAL_CODES_TSV = Path(__file__).resolve().parent / "dk_postal_codes.tsv"
 EARTH_RADIUS_KM = 6371.0088
 
 
@@ -26,6 +28,15 @@ def _names() -> dict[str, str]:
         return {row["postal_code"]: row["name"] for row in csv.DictReader(f, delimiter="\t")}
 
 
+@lru_cache(maxsize=1)
+def _municipalities() -> dict[str, str]:
+    with POSTAL_CODES_TSV.open(encoding="utf-8", newline="") as f:
+        return {
+            row["postal_code"]: row["municipality_code"]
+            for row in csv.DictReader(f, delimiter="\t")
+        }
+
+
 def postal_name(code: str) -> str | None:
     point = resolve(code)
     return _names().get(point[0]) if point else None
@@ -42,6 +53,12 @@ def resolve(code: str | None) -> tuple[str, tuple[float, float]] | None:
         if key in table:
             return key, table[key]
     return None
+
+
+def municipality_of(code: str | None) -> str | None:
+    """The municipality code of a postal code, with the same fallback as `resolve`."""
+    point = resolve(code)
+    return _municipalities().get(point[0]) if point else None
 
 
 def coordinates(code: str | None) -> tuple[float, float] | None:
