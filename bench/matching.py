@@ -551,8 +551,8 @@ def bench_e2e(n_cvs: int, n_queries: int) -> dict[str, Any]:
     import uuid
 
     from services.matching import ranking, service
+    from services.matching.contract import OrderQuery, SearchFilters
     from services.matching.embedding import get_embedder
-    from services.matching.schemas import OrderQuery, SearchFilters
     from services.matching.vector_index import VectorIndex, get_index_store
     from shared.actor import Actor
     from shared.db import unit_of_work

@@ -20,7 +20,7 @@ from services.joborders.models import (
 from services.joborders.orders import set_status
 from services.joborders.schemas import CandidateIn
 from services.joborders.store import claim_version, get_order, get_order_for_update, hires
-from services.matching.schemas import RankedPage, SearchFilters
+from services.matching.contract import RankedPage, SearchFilters
 from shared import audit
 from shared.actor import Actor
 from shared.db import utcnow

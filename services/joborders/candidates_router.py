@@ -17,7 +17,7 @@ from services.joborders.schemas import (
 )
 from services.joborders.store import get_order
 from services.joborders.views import candidate_out
-from services.matching.schemas import SearchFilters
+from services.matching.contract import SearchFilters
 from shared.auth import CurrentActor, SessionDep
 from shared.errors import PROBLEM_RESPONSES
 

@@ -25,9 +25,10 @@ from shared import audit
 from shared.actor import Actor
 from shared.db import utcnow
 from shared.errors import Forbidden, InvalidState, ValidationFailed
-from shared.models import Organisation, OrgKind, User
 from shared.geo import municipality_of
+from shared.models import Organisation, OrgKind, User
 from shared.tasks import send_after_commit
+
 
 def _target_jobcentre(
     session: Session, order: JobOrder, jobcentre_id: uuid.UUID | None

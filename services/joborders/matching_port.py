@@ -2,7 +2,7 @@
 
 from services.joborders.models import JobOrder
 from services.matching.client import MatchingClient, get_matching_client
-from services.matching.schemas import OrderQuery
+from services.matching.contract import OrderQuery
 
 _client: MatchingClient | None = None
 

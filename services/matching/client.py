@@ -5,7 +5,7 @@ from typing import Any, Protocol
 
 import httpx
 
-from services.matching.schemas import CvSummary, OrderQuery, OrderSearch, RankedPage, SearchFilters
+from services.matching.contract import CvSummary, OrderQuery, OrderSearch, RankedPage, SearchFilters
 from shared.actor import Actor
 from shared.db import unit_of_work
 from shared.errors import (

@@ -11,7 +11,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from services.matching.schemas import CvIn, OrderQuery
+from services.matching.contract import OrderQuery
+from services.matching.schemas import CvIn
 from services.matching.text_builder import cv_full_text, order_full_text
 
 Log = Callable[[str], None]

@@ -28,10 +28,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from shared import geo
-from services.matching.models import Cv, CvBankState, CvCaseFacts
-from services.matching.schemas import (
-    CvContent,
+from services.matching.contract import (
     CvSummary,
     OrderQuery,
     RankedCandidate,
@@ -39,6 +36,8 @@ from services.matching.schemas import (
     Reason,
     SearchFilters,
 )
+from services.matching.models import Cv, CvBankState, CvCaseFacts
+from services.matching.schemas import CvContent
 from services.matching.text_builder import (
     FieldTexts,
     cv_fields,
@@ -46,6 +45,7 @@ from services.matching.text_builder import (
     order_embedding_text,
     order_fields,
 )
+from shared import geo
 from shared.db import get_engine
 from shared.settings import get_matching_settings, get_settings
 

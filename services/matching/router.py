@@ -8,17 +8,8 @@ import anyio.from_thread
 from fastapi import APIRouter, Path, Request, Response
 
 from services.matching import service
-from services.matching.schemas import (
-    BulkResult,
-    CvBody,
-    CvOut,
-    CvSummary,
-    FreeTextSearch,
-    IndexStatus,
-    OrderSearch,
-    RankedPage,
-    UpsertResult,
-)
+from services.matching.contract import CvSummary, FreeTextSearch, OrderSearch, RankedPage
+from services.matching.schemas import BulkResult, CvBody, CvOut, IndexStatus, UpsertResult
 from shared.auth import CurrentActor, SessionDep
 from shared.errors import PROBLEM_RESPONSES, ValidationFailed
 

@@ -1,80 +1,23 @@
-"""API shapes of the matching service: CV ingest, CV reads, orders, filters and ranked results."""
+"""API shapes of the matching service: CV ingest, CV reads, search bodies and index status."""
 
-import re
 import uuid
-from datetime import date, datetime
-from typing import Annotated, Literal
+from datetime import datetime
+from typing import Annotated
 
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    field_validator,
-    model_validator,
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from services.matching.contract import (
+    CaseFactsOut,
+    IsoDate,
+    LanguageLevel,
+    PostalCode,
+    StrictModel,
+    Text200,
+    Text2000,
+    WorkingTime,
+    normalize_language,
+    normalize_licence,
 )
-
-DRIVING_LICENCES = (
-    "AM", "A1", "A2", "A", "B", "BE", "C1", "C1E", "C", "CE", "D1", "D1E", "D", "DE", "TM",
-)  # fmt: skip
-LanguageLevel = Literal["basic", "good", "fluent", "native"]
-WorkingTime = Literal["day", "evening", "night", "weekend", "shifts"]
-ReasonKind = Literal[
-    "title",
-    "occupation",
-    "related_occupation",
-    "skill",
-    "certificate",
-    "driving_licence",
-    "language",
-    "education",
-    "hours",
-    "availability",
-    "distance",
-]
-
-
-def _iso_date_only(value: object) -> object:
-    # Lax pydantic reads 0 as 1970-01-01; a date must be an ISO string or a date.
-    if isinstance(value, int | float | bool):
-        raise ValueError("a date must be written YYYY-MM-DD")
-    return value
-
-
-IsoDate = Annotated[date, BeforeValidator(_iso_date_only)]
-Text200 = Annotated[str, Field(min_length=1, max_length=200)]
-Text2000 = Annotated[str, Field(max_length=2000)]
-PostalCode = Annotated[str, Field(pattern=r"^\d{4}$")]
-
-# Danish and English language names the product understands; anything else stays as written.
-_LANGUAGE_CODES = {
-    "dansk": "da", "danish": "da", "engelsk": "en", "english": "en", "tysk": "de",
-    "german": "de", "svensk": "sv", "swedish": "sv", "norsk": "no", "norwegian": "no",
-    "polsk": "pl", "polish": "pl", "fransk": "fr", "french": "fr", "spansk": "es",
-    "spanish": "es", "arabisk": "ar", "arabic": "ar", "ukrainsk": "uk", "ukrainian": "uk",
-    "rumænsk": "ro", "romanian": "ro", "litauisk": "lt", "lithuanian": "lt", "tyrkisk": "tr",
-    "turkish": "tr", "italiensk": "it", "italian": "it", "russisk": "ru", "russian": "ru",
-}  # fmt: skip
-
-
-def normalize_language(value: str) -> str:
-    """An ISO 639-1 code for a known language name or code, else the name in lower case."""
-    v = value.strip().casefold()
-    return _LANGUAGE_CODES.get(v, v)
-
-
-def normalize_licence(value: str) -> str:
-    """Upper-case driving-licence category, accepting 'b', 'B-kørekort' or 'kørekort B'."""
-    v = re.sub(r"(?i)kørekort|licen[cs]e|[\s\-:/]", "", value).upper()
-    if v not in DRIVING_LICENCES:
-        raise ValueError(f"unknown driving licence category {value!r}")
-    return v
-
-
-class StrictModel(BaseModel):
-    """Unknown fields are refused so a typo never silently drops data."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
 class DesiredJob(StrictModel):
@@ -165,22 +108,6 @@ class CvIn(CvBody):
     external_id: Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[\w.:\-]+$")]
 
 
-class CaseFactsOut(BaseModel):
-    akasse_organisation_id: uuid.UUID | None
-    unemployed_since: date | None
-
-
-class CvSummary(BaseModel):
-    """What a mediator sees of a CV in a list."""
-
-    id: uuid.UUID
-    name: str
-    headline: str
-    postal_code: str | None
-    akasse_organisation_id: uuid.UUID | None
-    external_id: str | None = None
-
-
 class CvOut(CvContent):
     """A whole CV with its case facts, for authorised staff."""
 
@@ -216,109 +143,6 @@ class BulkResult(BaseModel):
     unchanged: int
     failed: int
     errors: list[BulkLineError]
-
-
-class OrderQuery(StrictModel):
-    """A job order as the ranking sees it: the job's requirements and place."""
-
-    title: Text200
-    occupation_uri: str | None = Field(default=None, max_length=200)
-    description: Annotated[str, Field(max_length=10_000)] = ""
-    skills: list[Text200] = Field(default_factory=list, max_length=50)
-    certificates: list[Text200] = Field(default_factory=list, max_length=20)
-    driving_licences: list[str] = Field(default_factory=list, max_length=15)
-    languages: list[Annotated[str, Field(min_length=2, max_length=40)]] = Field(
-        default_factory=list, max_length=10
-    )
-    education: list[Text200] = Field(default_factory=list, max_length=10)
-    postal_code: PostalCode | None = None
-    weekly_hours: float | None = Field(default=None, ge=1, le=80, strict=True)
-    start_date: IsoDate | None = None
-    # True: required certificates and licences are hard filters; False: they only score.
-    hard_requirements: bool = Field(default=False, strict=True)
-
-    @field_validator("driving_licences")
-    @classmethod
-    def _licences(cls, v: list[str]) -> list[str]:
-        return sorted({normalize_licence(x) for x in v})
-
-    @field_validator("languages")
-    @classmethod
-    def _languages(cls, v: list[str]) -> list[str]:
-        return [normalize_language(x) for x in v]
-
-
-class SearchFilters(StrictModel):
-    """Filters on top of ranking; every one narrows the result set."""
-
-    max_distance_km: float | None = Field(default=None, ge=0, le=1000, strict=True)
-    driving_licences: list[str] = Field(default_factory=list, max_length=15)
-    certificates: list[Text200] = Field(default_factory=list, max_length=20)
-    languages: list[Annotated[str, Field(min_length=2, max_length=40)]] = Field(
-        default_factory=list, max_length=10
-    )
-    min_weekly_hours: float | None = Field(default=None, ge=0, le=80, strict=True)
-    max_weekly_hours: float | None = Field(default=None, ge=0, le=80, strict=True)
-    available_by: IsoDate | None = None
-
-    @field_validator("driving_licences")
-    @classmethod
-    def _licences(cls, v: list[str]) -> list[str]:
-        return sorted({normalize_licence(x) for x in v})
-
-    @field_validator("languages")
-    @classmethod
-    def _languages(cls, v: list[str]) -> list[str]:
-        return [normalize_language(x) for x in v]
-
-    @model_validator(mode="after")
-    def _hours(self) -> "SearchFilters":
-        lo, hi = self.min_weekly_hours, self.max_weekly_hours
-        if lo is not None and hi is not None and hi < lo:
-            raise ValueError("max_weekly_hours is below min_weekly_hours")
-        return self
-
-
-class OrderSearch(StrictModel):
-    """Body of a search by job order."""
-
-    order: OrderQuery
-    filters: SearchFilters | None = None
-    limit: int = Field(default=20, ge=1, le=200, strict=True)
-    offset: int = Field(default=0, ge=0, le=10_000, strict=True)
-
-
-class FreeTextSearch(StrictModel):
-    """Body of a free-text search; `postal_code` is the place distances are measured from."""
-
-    text: Annotated[str, Field(min_length=1, max_length=2000)]
-    postal_code: PostalCode | None = None
-    filters: SearchFilters | None = None
-    limit: int = Field(default=20, ge=1, le=200, strict=True)
-    offset: int = Field(default=0, ge=0, le=10_000, strict=True)
-
-
-class Reason(BaseModel):
-    """One matched requirement and where in the CV it was found."""
-
-    kind: ReasonKind
-    requirement: str
-    field: str
-    text: str
-
-
-class RankedCandidate(BaseModel):
-    cv: CvSummary
-    score: float
-    score_parts: dict[str, float]
-    matched: list[Reason]
-    missing: list[str]
-    distance_km: float | None
-
-
-class RankedPage(BaseModel):
-    total: int
-    items: list[RankedCandidate]
 
 
 class IndexStatus(BaseModel):

@@ -13,21 +13,23 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from services.matching import ranking
+from services.matching.contract import (
+    CaseFactsOut,
+    CvSummary,
+    OrderQuery,
+    RankedPage,
+    SearchFilters,
+)
 from services.matching.models import Cv, CvCaseFacts, vector_id_for
 from services.matching.occupation_link import isco_of, link_titles
 from services.matching.schemas import (
     BulkLineError,
     BulkResult,
-    CaseFactsOut,
     CvBody,
     CvContent,
     CvIn,
     CvOut,
-    CvSummary,
     IndexStatus,
-    OrderQuery,
-    RankedPage,
-    SearchFilters,
     UpsertResult,
 )
 from services.matching.text_builder import BUILDER_VERSION, cv_embedding_text

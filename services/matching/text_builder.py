@@ -7,7 +7,8 @@ unemployment dates: case facts cannot reach an embedding or the lexical index.
 import re
 from dataclasses import dataclass
 
-from services.matching.schemas import CvContent, OrderQuery
+from services.matching.contract import OrderQuery
+from services.matching.schemas import CvContent
 
 # Bump whenever the output of any function here changes: stored hashes then re-embed.
 BUILDER_VERSION = "2026-11-22.2"

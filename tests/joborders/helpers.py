@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from services.joborders import orders
 from services.joborders.schemas import OrderCreate
-from services.matching.schemas import (
+from services.matching.contract import (
     CvSummary,
     OrderQuery,
     RankedCandidate,

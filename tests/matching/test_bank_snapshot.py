@@ -5,7 +5,8 @@ import pytest
 from scipy import sparse
 
 from services.matching import ranking, service
-from services.matching.schemas import CvBody, OrderQuery
+from services.matching.contract import OrderQuery
+from services.matching.schemas import CvBody
 from shared import db
 from shared.actor import Actor
 from tests.matching.conftest import cv_in

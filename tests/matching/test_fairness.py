@@ -9,7 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from services.matching import service, text_builder
-from services.matching.schemas import CvBody, CvContent, OrderQuery, SearchFilters
+from services.matching.contract import OrderQuery, SearchFilters
+from services.matching.schemas import CvBody, CvContent
 from shared import db
 from shared.actor import Actor
 from shared.models import OrgKind

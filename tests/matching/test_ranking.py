@@ -7,7 +7,8 @@ from typing import Any
 from sqlalchemy import select
 
 from services.matching import service
-from services.matching.schemas import CvBody, OrderQuery, RankedPage, SearchFilters
+from services.matching.contract import OrderQuery, RankedPage, SearchFilters
+from services.matching.schemas import CvBody
 from shared import db
 from shared.actor import Actor
 from shared.models import AuditEvent, OrgKind

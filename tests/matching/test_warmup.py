@@ -3,7 +3,8 @@
 from fastapi.testclient import TestClient
 
 from services.matching import ranking, service, warmup
-from services.matching.schemas import CvBody, OrderQuery
+from services.matching.contract import OrderQuery
+from services.matching.schemas import CvBody
 from shared import db
 from shared.actor import Actor
 from tests.matching.conftest import cv_in

@@ -16,7 +16,7 @@ from services.joborders.orders import OrderFilter
 from services.joborders.schemas import CandidateIn, ContactIn, OutcomeIn, ReasonIn
 from services.joborders.views import order_out
 from services.matching import service as matching
-from services.matching.schemas import RankedPage, SearchFilters
+from services.matching.contract import RankedPage, SearchFilters
 from services.web.common import (
     PAGE_SIZE,
     PostedForm,
