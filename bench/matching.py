@@ -43,8 +43,9 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 import faiss  # noqa: E402
 import numpy as np  # noqa: E402
 
-from services.matching import vector_index  # noqa: E402
-from services.matching.vector_index import VectorIndex  # noqa: E402
+from services.matching.index import faiss_index  # noqa: E402
+from services.matching.index import store as index_store  # noqa: E402
+from services.matching.index.faiss_index import VectorIndex  # noqa: E402
 
 DIM = 384
 K = 50
@@ -123,7 +124,7 @@ def anchor_embeddings() -> tuple[np.ndarray, str]:
         arr = np.load(path)
         if arr.ndim == 2 and arr.shape[1] == DIM and len(arr) >= 1000:
             return np.ascontiguousarray(arr, dtype=np.float32), f"label cache {path.name}"
-    from services.matching.embedding import get_embedder
+    from services.matching.index.embedding import get_embedder
 
     titles = [t for t, _ in occupation_titles()]
     sample = random.Random(3).sample(titles, min(1500, len(titles)))
@@ -264,13 +265,13 @@ def bench_index(
                 lambda q, ix=index, a=allowed: ix.search(q, K, allowed_ids=a)[1], queries
             )
             exact_max = (
-                vector_index.FILTER_EXACT_MAX
+                faiss_index.FILTER_EXACT_MAX
                 if index.kind == "flat"
-                else vector_index.FILTER_EXACT_MAX_IVF
+                else faiss_index.FILTER_EXACT_MAX_IVF
             )
             if len(allowed) <= exact_max:
                 path = "exact over the allowed vectors"
-            elif fraction >= vector_index.POSTFILTER_MIN_SHARE:
+            elif fraction >= faiss_index.POSTFILTER_MIN_SHARE:
                 path = "unfiltered search, then filtered (over-fetch)"
             else:
                 path = "id selector in the index"
@@ -400,10 +401,10 @@ def insert_cvs(docs: Sequence[dict[str, Any]], *, start: int, indexed: bool) -> 
 
     from sqlalchemy import insert
 
-    from services.matching import service
-    from services.matching.embedding import resolve_model_path
+    from services.matching.cvbank import service
+    from services.matching.cvbank.schemas import CvContent
+    from services.matching.index.embedding import resolve_model_path
     from services.matching.models import Cv, vector_id_for
-    from services.matching.schemas import CvContent
     from shared.db import unit_of_work
 
     model = resolve_model_path().name
@@ -435,9 +436,9 @@ def insert_cvs(docs: Sequence[dict[str, Any]], *, start: int, indexed: bool) -> 
 
 def _occupations(contents: Sequence[Any]) -> list[list[list[str]]]:
     """The `cv.occupations` column as the bank's ingest fills it (every title has its uri)."""
-    from services.matching import service
+    from services.matching.cvbank import service
 
-    return service._resolve_occupations(list(contents), [None] * len(contents))
+    return service.resolve_occupations(list(contents), [None] * len(contents))
 
 
 # -- part 2: ingest throughput ------------------------------------------------------------------
@@ -479,9 +480,9 @@ def temporary_data_dir() -> Iterator[Path]:
 
 def bench_ingest(n_texts: int, rounds: int) -> dict[str, Any]:
     """The product's embedding ingest vs raw SentenceTransformer.encode on the same CV texts."""
-    from services.matching.embedding import get_embedder
-    from services.matching.schemas import CvContent
-    from services.matching.text_builder import cv_embedding_text
+    from services.matching.cvbank.schemas import CvContent
+    from services.matching.index.embedding import get_embedder
+    from services.matching.search.text_builder import cv_embedding_text
 
     embedder = get_embedder()
     raw = embedder.model
@@ -533,14 +534,17 @@ def bench_ingest(n_texts: int, rounds: int) -> dict[str, Any]:
 
 def ingest_function() -> tuple[Callable[[], int], str]:
     """The product's ingest step: embed every CV whose vector is missing, into the index."""
-    from services.matching import indexing
+    from services.matching.index import pipeline
     from shared.db import unit_of_work
 
     def run() -> int:
         with unit_of_work() as session:
-            return indexing.embed_cvs(session)
+            return pipeline.embed_cvs(session)
 
-    return run, "services.matching.indexing.embed_cvs (DB read, text build, embed, hash, index)"
+    return (
+        run,
+        "services.matching.index.pipeline.embed_cvs (DB read, text build, embed, hash, index)",
+    )
 
 
 # -- part 3: end to end ---------------------------------------------------------------------------
@@ -550,10 +554,13 @@ def bench_e2e(n_cvs: int, n_queries: int) -> dict[str, Any]:
     """search_for_order over `n_cvs` synthetic CVs whose vectors go straight into the index."""
     import uuid
 
-    from services.matching import ranking, service
     from services.matching.contract import OrderQuery, SearchFilters
-    from services.matching.embedding import get_embedder
-    from services.matching.vector_index import VectorIndex, get_index_store
+    from services.matching.index.embedding import get_embedder
+    from services.matching.index.faiss_index import VectorIndex
+    from services.matching.index.store import get_index_store
+    from services.matching.search import scoring
+    from services.matching.search import service as search_service
+    from services.matching.search.bank import cache, persist
     from shared.actor import Actor
     from shared.db import unit_of_work
     from shared.models import OrgKind, Role
@@ -625,18 +632,18 @@ def bench_e2e(n_cvs: int, n_queries: int) -> dict[str, Any]:
         log("e2e: first search (builds the in-memory CV bank snapshot)")
         t0 = time.perf_counter()
         with unit_of_work() as session:
-            service.search_for_order(session, actor, OrderQuery(**orders[0]))
+            search_service.search_for_order(session, actor, OrderQuery(**orders[0]))
         result["first_search_s"] = round(time.perf_counter() - t0, 1)
         # What a restarted server pays instead: the warm-up saves the bank, a new
-        # process loads it (ranking.save_snapshot / _load_persisted).
+        # process loads it (persist.save_snapshot / load_persisted).
         t0 = time.perf_counter()
-        saved = ranking.save_snapshot(ranking._cache) if ranking._cache else None
+        saved = persist.save_snapshot(cache._cache) if cache._cache else None
         result["cv_bank_save_s"] = round(time.perf_counter() - t0, 1)
         result["cv_bank_file_mb"] = round(saved.stat().st_size / 1e6) if saved else None
-        ranking.reset_cache()
+        scoring.reset_cache()
         t0 = time.perf_counter()
         with unit_of_work() as session:
-            service.search_for_order(session, actor, OrderQuery(**orders[0]))
+            search_service.search_for_order(session, actor, OrderQuery(**orders[0]))
         result["first_search_after_restart_s"] = round(time.perf_counter() - t0, 1)
 
         def run(shape: Callable[[dict[str, Any]], dict[str, Any]], filters: Any) -> Any:
@@ -644,10 +651,10 @@ def bench_e2e(n_cvs: int, n_queries: int) -> dict[str, Any]:
             for order in orders:
                 query = OrderQuery(**shape(order))
                 # Every search embeds its order: no help from an earlier run's cache.
-                ranking._query_vector.cache_clear()
+                scoring._query_vector.cache_clear()
                 c0, t0 = time.thread_time(), time.perf_counter()
                 with unit_of_work() as session:
-                    page = service.search_for_order(session, actor, query, filters, limit=20)
+                    page = search_service.search_for_order(session, actor, query, filters, limit=20)
                 times.append(time.perf_counter() - t0)
                 cpu.append(time.thread_time() - c0)
                 totals.append(page.total)
@@ -656,11 +663,11 @@ def bench_e2e(n_cvs: int, n_queries: int) -> dict[str, Any]:
 
         for name, (shape, filters) in scenarios.items():
             # Baseline in the same run: every candidate's competences scored.
-            ranking.PRUNE_COMPETENCES = False
+            scoring.PRUNE_COMPETENCES = False
             try:
                 exhaustive, _, expected = run(shape, filters)
             finally:
-                ranking.PRUNE_COMPETENCES = True
+                scoring.PRUNE_COMPETENCES = True
             product, mean_total, pages = run(shape, filters)
             same = sum(a == b for a, b in zip(pages, expected, strict=True))
             result[name] = {
@@ -671,8 +678,8 @@ def bench_e2e(n_cvs: int, n_queries: int) -> dict[str, Any]:
                 "pages_identical_to_baseline": same,
             }
             log(f"e2e {name}: {json.dumps(result[name])}")
-        ranking.reset_cache()
-    result["path"] = "services.matching.service.search_for_order (one unit of work, audited)"
+        scoring.reset_cache()
+    result["path"] = "services.matching.search.service.search_for_order (one unit of work, audited)"
     return result
 
 
@@ -692,16 +699,17 @@ def _single_applies(
     root: Path, base: VectorIndex, fresh: np.ndarray, *, delta_log: bool
 ) -> dict[str, Any]:
     """Publish `base`, then apply one new vector at a time; a second store follows."""
-    from services.matching.vector_index import IndexStore, LayeredIndex
+    from services.matching.index.delta import LayeredIndex
+    from services.matching.index.store import IndexStore
 
     store, reader = IndexStore(root), IndexStore(root)
     store.publish(base, {"source": "bench"})
     base_file_bytes = (root / "cv" / "gen-1" / "index.faiss").stat().st_size
     reader.current()
-    saved = vector_index.DELTA_MAX_SEGMENTS
+    saved = index_store.DELTA_MAX_SEGMENTS
     # Without segments every apply compacts: the pre-delta-log behaviour (load
     # the generation, patch it, write all of it).
-    vector_index.DELTA_MAX_SEGMENTS = saved if delta_log else 0
+    index_store.DELTA_MAX_SEGMENTS = saved if delta_log else 0
     times, pickups = [], []
     gc.collect()
     before = _io_counters()
@@ -715,7 +723,7 @@ def _single_applies(
             pickups.append(time.perf_counter() - t1)
             times.append(t1 - t0)
     finally:
-        vector_index.DELTA_MAX_SEGMENTS = saved
+        index_store.DELTA_MAX_SEGMENTS = saved
     total = time.perf_counter() - started - sum(pickups)
     after = _io_counters()
     assert served is not None
@@ -742,11 +750,11 @@ def _single_applies(
         cold.current()
         result["cold_load_with_segments_s"] = round(time.perf_counter() - t0, 3)
         t0 = time.perf_counter()
-        vector_index.DELTA_MAX_SEGMENTS = 0
+        index_store.DELTA_MAX_SEGMENTS = 0
         try:
             store.apply(add=(np.array([20_000_000]), fresh[:1]))
         finally:
-            vector_index.DELTA_MAX_SEGMENTS = saved
+            index_store.DELTA_MAX_SEGMENTS = saved
         result["compaction_s"] = round(time.perf_counter() - t0, 3)
     return result
 
@@ -758,13 +766,14 @@ def _at_the_limits(root: Path, base: VectorIndex, fresh: np.ndarray) -> dict[str
     as many as the row limit still allows (4,489 at 100k and the defaults), so
     thousands of base vectors are masked and as many live in the delta index.
     """
-    from services.matching.vector_index import IndexStore, LayeredIndex
+    from services.matching.index.delta import LayeredIndex
+    from services.matching.index.store import IndexStore
 
     store, follower = IndexStore(root), IndexStore(root)
     store.publish(base, {"source": "bench"})
     follower.current()
     rng = np.random.default_rng(5)
-    singles = vector_index.DELTA_MAX_SEGMENTS - 1
+    singles = index_store.DELTA_MAX_SEGMENTS - 1
     for i in range(singles):
         replaced = np.array([int(rng.integers(len(base)))])
         store.apply(add=(replaced, fresh[i % len(fresh)][None, :]))
@@ -773,8 +782,8 @@ def _at_the_limits(root: Path, base: VectorIndex, fresh: np.ndarray) -> dict[str
     follower.current()
     out["follower_catch_up_on_all_segments_ms"] = round((time.perf_counter() - t0) * 1e3, 1)
     limit = min(
-        vector_index.DELTA_MAX_ROWS,
-        max(vector_index.DELTA_MIN_ROWS, vector_index.DELTA_MAX_SHARE * len(base)),
+        index_store.DELTA_MAX_ROWS,
+        max(index_store.DELTA_MIN_ROWS, index_store.DELTA_MAX_SHARE * len(base)),
     )
     batch = int(limit) - singles
     replaced = rng.choice(len(base), batch, replace=False)
@@ -815,10 +824,10 @@ def bench_delta(size: int, applies: int) -> dict[str, Any]:
         "dimension": DIM,
         "index_kind": base.kind,
         "limits": {
-            "delta_max_share": vector_index.DELTA_MAX_SHARE,
-            "delta_min_rows": vector_index.DELTA_MIN_ROWS,
-            "delta_max_rows": vector_index.DELTA_MAX_ROWS,
-            "delta_max_segments": vector_index.DELTA_MAX_SEGMENTS,
+            "delta_max_share": index_store.DELTA_MAX_SHARE,
+            "delta_min_rows": index_store.DELTA_MIN_ROWS,
+            "delta_max_rows": index_store.DELTA_MAX_ROWS,
+            "delta_max_segments": index_store.DELTA_MAX_SEGMENTS,
         },
     }
     for name, delta_log in (("delta_log", True), ("full_generation", False)):
@@ -868,9 +877,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ingest_texts = args.ingest_texts or (32 if args.quick else 128)
     e2e_cvs = args.e2e_cvs or (5000 if args.quick else 100_000)
     if args.nprobe:
-        vector_index.IVF_NPROBE = args.nprobe
+        faiss_index.IVF_NPROBE = args.nprobe
     if args.lists_per_sqrt_n:
-        vector_index.IVF_LISTS_PER_SQRT_N = args.lists_per_sqrt_n
+        faiss_index.IVF_LISTS_PER_SQRT_N = args.lists_per_sqrt_n
 
     started = time.perf_counter()
     report: dict[str, Any] = {
@@ -884,11 +893,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         },
         "defaults": {
             "exact_search_max": _exact_max(),
-            "ivf_lists_per_sqrt_n": vector_index.IVF_LISTS_PER_SQRT_N,
-            "ivf_nprobe": vector_index.IVF_NPROBE,
-            "filter_exact_max": vector_index.FILTER_EXACT_MAX,
-            "filter_exact_max_ivf": vector_index.FILTER_EXACT_MAX_IVF,
-            "postfilter_min_share": vector_index.POSTFILTER_MIN_SHARE,
+            "ivf_lists_per_sqrt_n": faiss_index.IVF_LISTS_PER_SQRT_N,
+            "ivf_nprobe": faiss_index.IVF_NPROBE,
+            "filter_exact_max": faiss_index.FILTER_EXACT_MAX,
+            "filter_exact_max_ivf": faiss_index.FILTER_EXACT_MAX_IVF,
+            "postfilter_min_share": faiss_index.POSTFILTER_MIN_SHARE,
         },
         "targets": {
             "ingest_ratio_min": 0.9,

@@ -11,7 +11,7 @@ from shared.settings import get_settings
 
 log = logging.getLogger("jobbro.tasks")
 
-TASK_MODULES = ["services.joborders.tasks", "services.matching.tasks"]
+TASK_MODULES = ["services.joborders.tasks", "services.matching.index.tasks"]
 
 
 def _make_celery() -> Celery:

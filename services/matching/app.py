@@ -3,14 +3,14 @@
 from fastapi import APIRouter, FastAPI
 
 from services.matching import warmup
+from services.matching.cvbank.router import router as cvbank_router
+from services.matching.index.router import router as index_router
 from services.matching.occupations.router import router as occupations_router
-from services.matching.router import router as matching_router
+from services.matching.search.router import router as search_router
 from shared.identity.router import router as identity_router
 from shared.web import create_app
 
-ROUTERS: list[APIRouter] = [matching_router]
-
-ROUTERS.append(occupations_router)
+ROUTERS: list[APIRouter] = [cvbank_router, search_router, index_router, occupations_router]
 
 
 def create() -> FastAPI:

@@ -1,11 +1,22 @@
 """How other services reach matching: in-process by default, over HTTP when split."""
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, Protocol
 
 import httpx
+from sqlalchemy.orm import Session
 
-from services.matching.contract import CvSummary, OrderQuery, OrderSearch, RankedPage, SearchFilters
+from services.matching.contract import (
+    CvSummary,
+    FreeTextSearch,
+    OrderQuery,
+    OrderSearch,
+    RankedPage,
+    SearchFilters,
+)
+from services.matching.cvbank.schemas import CvOut
 from shared.actor import Actor
 from shared.db import unit_of_work
 from shared.errors import (
@@ -22,10 +33,22 @@ from shared.settings import get_settings
 
 
 class MatchingClient(Protocol):
-    """What the job-order service may ask of the matching service."""
+    """What other services and the web pages may ask of the matching service.
 
-    def get_cv_summary(self, actor: Actor, cv_id: uuid.UUID) -> CvSummary:
+    `session` is the caller's unit of work: the in-process client reads and writes
+    its audit row there, so a request stays one transaction. Without one (a CLI
+    command, a demo seed) it runs its own. The HTTP client ignores it: the remote
+    service has its own transaction per call.
+    """
+
+    def get_cv_summary(
+        self, actor: Actor, cv_id: uuid.UUID, *, session: Session | None = None
+    ) -> CvSummary:
         """One CV as the actor may see it; raises NotFound or Forbidden; audits the read."""
+        ...
+
+    def get_cv(self, actor: Actor, cv_id: uuid.UUID, *, session: Session | None = None) -> CvOut:
+        """The whole CV with its case facts, if the actor may see it; audits the read."""
         ...
 
     def rank_for_order(
@@ -35,19 +58,53 @@ class MatchingClient(Protocol):
         filters: SearchFilters | None = None,
         limit: int = 20,
         offset: int = 0,
+        *,
+        session: Session | None = None,
     ) -> RankedPage:
         """Candidates the actor may see, best first, with reasons; audits the search."""
         ...
 
+    def search_free_text(
+        self,
+        actor: Actor,
+        text: str,
+        *,
+        postal_code: str | None = None,
+        filters: SearchFilters | None = None,
+        limit: int = 20,
+        offset: int = 0,
+        session: Session | None = None,
+    ) -> RankedPage:
+        """CVs the actor may see for a free-text query, best first; audits the search."""
+        ...
+
+
+@contextmanager
+def _joined(session: Session | None) -> Iterator[Session]:
+    """The caller's session if it has one, else a unit of work of our own."""
+    if session is not None:
+        yield session
+        return
+    with unit_of_work() as own:
+        yield own
+
 
 class InProcessMatchingClient:
-    """Calls the service functions directly, each call in its own unit of work."""
+    """Calls the service functions directly, inside the caller's unit of work."""
 
-    def get_cv_summary(self, actor: Actor, cv_id: uuid.UUID) -> CvSummary:
-        from services.matching import service as matching_service
+    def get_cv_summary(
+        self, actor: Actor, cv_id: uuid.UUID, *, session: Session | None = None
+    ) -> CvSummary:
+        from services.matching.cvbank import service
 
-        with unit_of_work() as session:
-            return matching_service.get_cv_summary(session, actor, cv_id)
+        with _joined(session) as s:
+            return service.get_cv_summary(s, actor, cv_id)
+
+    def get_cv(self, actor: Actor, cv_id: uuid.UUID, *, session: Session | None = None) -> CvOut:
+        from services.matching.cvbank import service
+
+        with _joined(session) as s:
+            return service.get_cv(s, actor, cv_id)
 
     def rank_for_order(
         self,
@@ -56,12 +113,38 @@ class InProcessMatchingClient:
         filters: SearchFilters | None = None,
         limit: int = 20,
         offset: int = 0,
+        *,
+        session: Session | None = None,
     ) -> RankedPage:
-        from services.matching import service as matching_service
+        from services.matching.search import service
 
-        with unit_of_work() as session:
-            return matching_service.search_for_order(
-                session, actor, order, filters=filters, limit=limit, offset=offset
+        with _joined(session) as s:
+            return service.search_for_order(
+                s, actor, order, filters=filters, limit=limit, offset=offset
+            )
+
+    def search_free_text(
+        self,
+        actor: Actor,
+        text: str,
+        *,
+        postal_code: str | None = None,
+        filters: SearchFilters | None = None,
+        limit: int = 20,
+        offset: int = 0,
+        session: Session | None = None,
+    ) -> RankedPage:
+        from services.matching.search import service
+
+        with _joined(session) as s:
+            return service.search_free_text(
+                s,
+                actor,
+                text,
+                postal_code=postal_code,
+                filters=filters,
+                limit=limit,
+                offset=offset,
             )
 
 
@@ -103,10 +186,15 @@ class HttpMatchingClient:
             raise _ERRORS.get(response.status_code, ServiceUnavailable)(detail)
         return response.json()
 
-    def get_cv_summary(self, actor: Actor, cv_id: uuid.UUID) -> CvSummary:
+    def get_cv_summary(
+        self, actor: Actor, cv_id: uuid.UUID, *, session: Session | None = None
+    ) -> CvSummary:
         return CvSummary.model_validate(
             self._call("GET", f"/api/matching/cvs/{cv_id}/summary", actor)
         )
+
+    def get_cv(self, actor: Actor, cv_id: uuid.UUID, *, session: Session | None = None) -> CvOut:
+        return CvOut.model_validate(self._call("GET", f"/api/matching/cvs/{cv_id}", actor))
 
     def rank_for_order(
         self,
@@ -115,10 +203,31 @@ class HttpMatchingClient:
         filters: SearchFilters | None = None,
         limit: int = 20,
         offset: int = 0,
+        *,
+        session: Session | None = None,
     ) -> RankedPage:
         body = OrderSearch(order=order, filters=filters, limit=limit, offset=offset)
         data = self._call(
             "POST", "/api/matching/search/order", actor, json=body.model_dump(mode="json")
+        )
+        return RankedPage.model_validate(data)
+
+    def search_free_text(
+        self,
+        actor: Actor,
+        text: str,
+        *,
+        postal_code: str | None = None,
+        filters: SearchFilters | None = None,
+        limit: int = 20,
+        offset: int = 0,
+        session: Session | None = None,
+    ) -> RankedPage:
+        body = FreeTextSearch(
+            text=text, postal_code=postal_code, filters=filters, limit=limit, offset=offset
+        )
+        data = self._call(
+            "POST", "/api/matching/search/text", actor, json=body.model_dump(mode="json")
         )
         return RankedPage.model_validate(data)
 

@@ -23,9 +23,9 @@ def state() -> dict[str, Any]:
 
 def run() -> dict[str, Any]:
     """Warm everything up in this thread; returns what was done and how long it took."""
-    from services.matching import ranking
-    from services.matching.embedding import get_embedder
-    from services.matching.vector_index import get_index_store
+    from services.matching.index.embedding import get_embedder
+    from services.matching.index.store import get_index_store
+    from services.matching.search.bank import cache, persist
     from shared.db import unit_of_work
 
     _state.update(status="warming")
@@ -40,10 +40,10 @@ def run() -> dict[str, Any]:
         timings["index_s"] = round(time.perf_counter() - t0, 2)
         t0 = time.perf_counter()
         with unit_of_work() as session:
-            snap = ranking.snapshot(session)
+            snap = cache.snapshot(session)
         timings["cv_bank_s"] = round(time.perf_counter() - t0, 2)
         t0 = time.perf_counter()
-        saved = ranking.save_snapshot(snap)
+        saved = persist.save_snapshot(snap)
         timings["cv_bank_save_s"] = round(time.perf_counter() - t0, 2)
         _state.update(
             status="ready",

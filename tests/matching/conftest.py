@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from services.matching import ranking
-from services.matching.schemas import CvIn
+from services.matching.cvbank.schemas import CvIn
+from services.matching.search import scoring
 from shared.actor import Actor
 from shared.models import OrgKind, Role
 from shared.settings import get_matching_settings
@@ -19,7 +19,7 @@ def index_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Each test gets its own FAISS generations, so no test sees another's vectors."""
     root = tmp_path / "index"
     monkeypatch.setattr(get_matching_settings(), "index_dir", root)
-    ranking.reset_cache()
+    scoring.reset_cache()
     return root
 
 

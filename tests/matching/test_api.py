@@ -2,7 +2,7 @@
 
 from fastapi.testclient import TestClient
 
-from services.matching import service
+from services.matching.cvbank import service
 from shared.models import OrgKind
 from tests import factories
 from tests.matching.conftest import cv_in

@@ -8,8 +8,8 @@ from sqlalchemy import select
 from services import demo as identities
 from services.matching import demo
 from services.matching.demo_cvs import AARHUS, NORDDJURS, generate
+from services.matching.index.store import get_index_store
 from services.matching.models import Cv, CvCaseFacts
-from services.matching.vector_index import get_index_store
 from shared import db
 
 

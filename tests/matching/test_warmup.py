@@ -2,9 +2,13 @@
 
 from fastapi.testclient import TestClient
 
-from services.matching import ranking, service, warmup
+from services.matching import warmup
 from services.matching.contract import OrderQuery
-from services.matching.schemas import CvBody
+from services.matching.cvbank import service
+from services.matching.cvbank.schemas import CvBody
+from services.matching.search import scoring
+from services.matching.search import service as search_service
+from services.matching.search.bank import cache
 from shared import db
 from shared.actor import Actor
 from tests.matching.conftest import cv_in
@@ -19,7 +23,7 @@ def _upsert(source: Actor, ext: str, title: str) -> None:
 
 def _titles(mediator: Actor, title: str) -> list[str]:
     with db.unit_of_work() as s:
-        page = service.search_for_order(s, mediator, OrderQuery(title=title))
+        page = search_service.search_for_order(s, mediator, OrderQuery(title=title))
     return [c.cv.external_id for c in page.items]
 
 
@@ -27,7 +31,7 @@ def test_warm_up_builds_and_saves_the_bank_and_a_restart_reads_it(
     cv_source: Actor, mediator: Actor, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
     _upsert(cv_source, "a", "lagermedarbejder")
-    ranking.reset_cache()
+    scoring.reset_cache()
     result = warmup.run()
     assert result["status"] == "ready"
     assert result["cvs"] == 1
@@ -35,12 +39,12 @@ def test_warm_up_builds_and_saves_the_bank_and_a_restart_reads_it(
 
     # A "restart": no snapshot in memory, and building one from the database is refused,
     # so the search can only succeed by reading the saved copy.
-    ranking.reset_cache()
+    scoring.reset_cache()
 
     def no_rebuild(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise AssertionError("rebuilt from the database instead of loading the saved bank")
 
-    monkeypatch.setattr(ranking, "_build_rows", no_rebuild)
+    monkeypatch.setattr(cache, "build_rows", no_rebuild)
     assert _titles(mediator, "lagermedarbejder") == ["a"]
 
 
@@ -49,12 +53,12 @@ def test_a_saved_bank_that_is_behind_the_database_is_patched(
 ) -> None:
     for i in range(5):
         _upsert(cv_source, f"w{i}", "lagermedarbejder")
-    ranking.reset_cache()
+    scoring.reset_cache()
     assert warmup.run()["status"] == "ready"
     _upsert(cv_source, "cook", "kok")
     with db.unit_of_work() as s:
         service.delete_cv(s, cv_source, external_id="w0")
-    ranking.reset_cache()
+    scoring.reset_cache()
     assert _titles(mediator, "kok")[0] == "cook"
     assert "w0" not in _titles(mediator, "lagermedarbejder")
 

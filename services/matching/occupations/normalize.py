@@ -4,7 +4,6 @@ import contextlib
 import hashlib
 import json
 import logging
-import re
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from services.matching.occupations.data import Occupation, english_labels, load_occupations
+from services.matching.occupations.titles import clean_title
 
 __all__ = [
     "DEFAULT_LEXICAL_WEIGHT",
@@ -41,15 +41,6 @@ PREFERRED_TIEBREAK = 1e-3
 # (query variants × 45k labels) matrix at once: 64 titles with up to 8
 # variants each stay under ~100 MB per matrix.
 _CHUNK = 64
-
-_GENDER_MARKERS = re.compile(r"\(\s*[mk]\s*/\s*[kmw]\s*\)|\b[mk]/[kmw]\b", re.IGNORECASE)
-_SEPARATORS = re.compile(r"[\s_/|,;:—–]+")
-
-
-def clean_title(title: str) -> str:
-    """Lower-case a title and drop job-ad noise such as "(m/k)" and odd separators."""
-    text = _GENDER_MARKERS.sub(" ", title.lower())
-    return _SEPARATORS.sub(" ", text).strip(" -.")
 
 
 class TextEmbedder(Protocol):
@@ -501,7 +492,7 @@ def label_cache_dir() -> Path:
 
 def build_default_normalizer(cache_dir: Path | None = None) -> TitleNormalizer:
     """A normaliser over all occupations with the installed model (tuned if present)."""
-    from services.matching.embedding import get_embedder
+    from services.matching.index.embedding import get_embedder
 
     embedder: TextEmbedder | None
     try:

@@ -16,7 +16,7 @@ labels contain commas and prepositions ("salgsassistent, fiskebutik",
 
 import re
 
-from services.matching.occupations.normalize import clean_title
+from services.matching.occupations.titles import clean_title
 
 # Weight of a rewritten form against the literal title, see the module docstring.
 VARIANT_WEIGHT = 0.97

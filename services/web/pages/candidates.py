@@ -11,11 +11,11 @@ from starlette.responses import Response
 from services.joborders import actions as order_actions
 from services.joborders import candidates as candidate_service
 from services.joborders import orders as order_service
+from services.joborders.matching_port import get_client
 from services.joborders.models import OrderStatus
 from services.joborders.orders import OrderFilter
 from services.joborders.schemas import CandidateIn, ContactIn, OutcomeIn, ReasonIn
 from services.joborders.views import order_out
-from services.matching import service as matching
 from services.matching.contract import RankedPage, SearchFilters
 from services.web.common import (
     PAGE_SIZE,
@@ -162,14 +162,14 @@ def free_text_search(
     searched = bool(q.strip()) and not errors and filters is not None
     target_orders = []
     if searched:
-        ranked = matching.search_free_text(
-            session,
+        ranked = get_client().search_free_text(
             actor,
             q.strip(),
             postal_code=postal,
             filters=filters,
             limit=PAGE_SIZE,
             offset=(page - 1) * PAGE_SIZE,
+            session=session,
         )
         results = _results(ranked, set())
         total = ranked.total

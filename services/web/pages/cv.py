@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
-from services.matching import service as matching
+from services.joborders.matching_port import get_client
 from services.web import queries
 from services.web.common import WebSession
 from services.web.templating import render
@@ -24,7 +24,7 @@ def cv_page(
     jobordre: Annotated[uuid.UUID | None, Query()] = None,
 ) -> Response:
     """The whole CV as the user may see it (a-kasser: their own members only)."""
-    cv = matching.get_cv(session, actor, cv_id)
+    cv = get_client().get_cv(actor, cv_id, session=session)
     names = queries.organisation_names(session)
     akasse = None
     if cv.case_facts and cv.case_facts.akasse_organisation_id:

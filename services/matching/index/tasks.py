@@ -1,0 +1,50 @@
+"""Celery tasks of this service: they take ids and are safe to run twice."""
+
+import uuid
+
+from sqlalchemy.exc import OperationalError
+
+from shared.db import unit_of_work
+from shared.tasks import celery_app
+
+
+@celery_app.task(
+    name="matching.embed_cvs",
+    # Embedding twice writes the same vector: a redelivery after a crash is harmless.
+    acks_late=True,
+    autoretry_for=(OperationalError, TimeoutError),
+    retry_backoff=True,
+    max_retries=5,
+    soft_time_limit=1200,
+    time_limit=1300,
+)
+def embed_cvs(cv_ids: list[str]) -> int:
+    """Embed the CVs among `cv_ids` whose text changed since they were indexed."""
+    from services.matching.index import pipeline
+
+    with unit_of_work() as session:
+        return pipeline.embed_cvs(session, [uuid.UUID(i) for i in cv_ids])
+
+
+@celery_app.task(
+    name="matching.remove_vectors",
+    acks_late=True,
+    autoretry_for=(TimeoutError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def remove_vectors(vector_ids: list[int]) -> None:
+    """Drop the vectors of deleted CVs from the index."""
+    from services.matching.index import pipeline
+
+    pipeline.remove_vectors(vector_ids)
+
+
+@celery_app.task(name="matching.reconcile_index", acks_late=True, soft_time_limit=3000)
+def reconcile_index() -> dict[str, int]:
+    """Embed CVs missing from or stale in the index; drop vectors of deleted CVs."""
+    from services.matching.index import pipeline
+
+    with unit_of_work() as session:
+        report = pipeline.reconcile(session)
+    return report.__dict__
