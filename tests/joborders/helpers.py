@@ -14,8 +14,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from services.joborders import orders
-from services.joborders.schemas import OrderCreate
+from services.joborders.orders import service as orders
+from services.joborders.orders.schemas import OrderCreate
 from services.matching.contract import (
     CvSummary,
     OrderQuery,

@@ -8,7 +8,10 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from services.joborders import candidates, forwarding, orders
+from services.joborders.candidates import service as candidates
+from services.joborders.candidates.schemas import CandidateIn
+from services.joborders.forwarding import service as forwarding
+from services.joborders.mediation_log.service import mediation_log
 from services.joborders.models import (
     Candidate,
     CandidateSource,
@@ -17,7 +20,8 @@ from services.joborders.models import (
     EventType,
     OrderStatus,
 )
-from services.joborders.schemas import CandidateIn
+from services.joborders.orders import service as orders
+from services.joborders.sharing import service as sharing
 from shared import db
 from shared.actor import Actor
 from shared.errors import Conflict, Forbidden, InvalidState
@@ -35,7 +39,7 @@ from tests.joborders.helpers import (
 
 def _shared_order(w: World, positions: int = 2) -> uuid.UUID:
     order_id = new_order(actor(w.mediator), positions=positions)
-    run(forwarding.share_order, actor(w.mediator), order_id=order_id, organisation_ids=[w.akasse])
+    run(sharing.share_order, actor(w.mediator), order_id=order_id, organisation_ids=[w.akasse])
     return order_id
 
 
@@ -144,8 +148,8 @@ def test_akasse_may_not_contact_the_jobcentres_find(w: World, matching: FakeMatc
 
 
 def test_owner_recontacts_only_an_already_contacted_candidate(w: World) -> None:
-    from services.joborders import access
     from services.joborders.models import JobOrder
+    from services.joborders.policy import access
 
     # An order an a-kasse owns, with a candidate another organisation found.
     order = JobOrder(
@@ -229,7 +233,7 @@ def test_order_filled_by_its_last_hire_is_closed(w: World, matching: FakeMatchin
     order = run(orders.read_order, actor(w.mediator), order_id=order_id)
     assert order.status is OrderStatus.CLOSED_FILLED
     assert order.closed_at is not None
-    log = run(orders.mediation_log, actor(w.mediator), order_id=order_id)
+    log = run(mediation_log, actor(w.mediator), order_id=order_id)
     assert [e.type for e in log][-3:] == [
         EventType.HIRED,
         EventType.STATUS_CHANGED,
@@ -269,7 +273,7 @@ def test_wrong_hire_is_reversed_by_a_counter_event_and_reopens(
     assert c.status is CandidateStatus.REFERRED
     order = run(orders.read_order, actor(w.mediator), order_id=order_id)
     assert order.status is OrderStatus.IN_PROCESS
-    types = [e.type for e in run(orders.mediation_log, actor(w.mediator), order_id=order_id)]
+    types = [e.type for e in run(mediation_log, actor(w.mediator), order_id=order_id)]
     assert types.count(EventType.HIRED) == 1  # the hire stays in the log
     assert EventType.OUTCOME_REVERSED in types
 
@@ -337,7 +341,7 @@ def test_akasse_sees_details_of_its_own_members_only(
 ) -> None:
     order_id = new_order(actor(w.mediator))
     run(
-        forwarding.share_order,
+        sharing.share_order,
         actor(w.mediator),
         order_id=order_id,
         organisation_ids=[w.akasse, w.akasse2],

@@ -6,8 +6,12 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
-from services.joborders import forwarding, jobag, orders
+from services.joborders.forwarding import jobag
+from services.joborders.forwarding import service as forwarding
+from services.joborders.mediation_log.service import mediation_log
 from services.joborders.models import EventType, JobOrder, Notification, OrderEvent
+from services.joborders.orders import service as orders
+from services.joborders.sharing import service as sharing
 from shared import db
 from shared.errors import Forbidden, InvalidState, ValidationFailed
 from shared.models import OrgKind, Role
@@ -40,7 +44,7 @@ def test_akasse_forwards_an_order_to_the_jobcentre_inbox(w: World) -> None:
     assert order.jobag_reference
     inbox, _ = run(orders.list_orders, actor(w.mediator), filters=orders.OrderFilter(view="inbox"))
     assert [o.id for o in inbox] == [order_id]
-    log = run(orders.mediation_log, actor(w.mediator), order_id=order_id)
+    log = run(mediation_log, actor(w.mediator), order_id=order_id)
     assert log[-1].type is EventType.FORWARDED
     assert log[-1].data["via"] == "JobAG"
 
@@ -160,14 +164,14 @@ def test_notify_forwarded_task_is_idempotent(w: World) -> None:
 def test_jobcentre_shares_with_akasser_without_moving_ownership(w: World) -> None:
     order_id = new_order(actor(w.mediator))
     shares = run(
-        forwarding.share_order,
+        sharing.share_order,
         actor(w.mediator2),
         order_id=order_id,
         organisation_ids=[w.akasse, w.akasse2, w.akasse],
     )
     assert {s.organisation_id for s in shares} == {w.akasse, w.akasse2}
     again = run(
-        forwarding.share_order, actor(w.mediator), order_id=order_id, organisation_ids=[w.akasse]
+        sharing.share_order, actor(w.mediator), order_id=order_id, organisation_ids=[w.akasse]
     )
     assert len(again) == 2
     order = run(orders.read_order, actor(w.caseworker), order_id=order_id)
@@ -176,13 +180,13 @@ def test_jobcentre_shares_with_akasser_without_moving_ownership(w: World) -> Non
         orders.list_orders, actor(w.caseworker), filters=orders.OrderFilter(view="shared")
     )
     assert [o.id for o in shared] == [order_id]
-    log = run(orders.mediation_log, actor(w.mediator), order_id=order_id)
+    log = run(mediation_log, actor(w.mediator), order_id=order_id)
     assert [e.type for e in log].count(EventType.SHARED) == 2
 
 
 def test_sharing_is_a_mediation_action_for_processing_time(w: World) -> None:
     order_id = new_order(actor(w.mediator))
-    run(forwarding.share_order, actor(w.mediator), order_id=order_id, organisation_ids=[w.akasse])
+    run(sharing.share_order, actor(w.mediator), order_id=order_id, organisation_ids=[w.akasse])
     assert run(orders.read_order, actor(w.mediator), order_id=order_id).first_action_at is not None
 
 
@@ -190,7 +194,7 @@ def test_akasse_cannot_share_and_jobcentre_shares_only_with_akasser(w: World) ->
     akasse_order = new_order(actor(w.caseworker))
     with pytest.raises(Forbidden):
         run(
-            forwarding.share_order,
+            sharing.share_order,
             actor(w.caseworker),
             order_id=akasse_order,
             organisation_ids=[w.akasse2],
@@ -198,7 +202,7 @@ def test_akasse_cannot_share_and_jobcentre_shares_only_with_akasser(w: World) ->
     centre_order = new_order(actor(w.mediator))
     with pytest.raises(ValidationFailed):
         run(
-            forwarding.share_order,
+            sharing.share_order,
             actor(w.mediator),
             order_id=centre_order,
             organisation_ids=[w.other_centre],
@@ -253,7 +257,7 @@ def test_system_client_lists_orders_shared_with_it_and_their_status(app: FastAPI
 
     order_id = new_order(actor(w.mediator))
     new_order(actor(w.mediator), title="Ikke delt")
-    run(forwarding.share_order, actor(w.mediator), order_id=order_id, organisation_ids=[w.akasse])
+    run(sharing.share_order, actor(w.mediator), order_id=order_id, organisation_ids=[w.akasse])
     _, key = system_actor(w.akasse)
     client = TestClient(app, raise_server_exceptions=False)
     r = client.get("/api/orders?view=shared", headers={"Authorization": f"Bearer {key}"})
@@ -305,7 +309,7 @@ def test_shared_akasse_sees_the_employer_but_not_the_contact_person(app: FastAPI
     from tests.joborders.helpers import HttpAs
 
     order_id = new_order(actor(w.mediator))
-    run(forwarding.share_order, actor(w.mediator), order_id=order_id, organisation_ids=[w.akasse])
+    run(sharing.share_order, actor(w.mediator), order_id=order_id, organisation_ids=[w.akasse])
     seen = HttpAs(app, w.caseworker).get(f"/api/orders/{order_id}").json()
     assert seen["employer_name"] == "Grenaa Havn A/S"
     assert (seen["contact_name"], seen["contact_email"], seen["contact_phone"]) == (None,) * 3

@@ -5,9 +5,10 @@ from datetime import UTC, date, datetime
 import pytest
 from fastapi import FastAPI
 
-from services.joborders import candidates, indicators
+from services.joborders.candidates import service as candidates
+from services.joborders.candidates.schemas import CandidateIn
+from services.joborders.indicators import service as indicators
 from services.joborders.models import ContactOutcome
-from services.joborders.schemas import CandidateIn
 from shared.errors import ValidationFailed
 from tests.joborders.helpers import FakeMatching, HttpAs, World, actor, new_order, run
 

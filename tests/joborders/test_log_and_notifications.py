@@ -8,8 +8,11 @@ from fastapi import FastAPI
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import DatabaseError
 
-from services.joborders import notifications, orders
 from services.joborders.models import Notification, OrderEvent, OwnerChange
+from services.joborders.notifications import service as notifications
+from services.joborders.orders import deadlines
+from services.joborders.orders import service as orders
+from services.joborders.sharing import service as sharing
 from services.joborders.tasks import remind_overdue
 from shared import db
 from shared.settings import get_settings
@@ -54,14 +57,13 @@ def test_overdue_reminder_goes_to_the_owner_once(w: World) -> None:
 
 
 def test_an_acted_on_order_is_not_overdue(w: World) -> None:
-    from services.joborders import forwarding
 
     order_id = new_order(actor(w.mediator), received_at=LONG_AGO)
-    run(forwarding.share_order, actor(w.mediator), order_id=order_id, organisation_ids=[w.akasse])
+    run(sharing.share_order, actor(w.mediator), order_id=order_id, organisation_ids=[w.akasse])
     assert remind_overdue.apply().get() == 0
     order = run(orders.read_order, actor(w.mediator), order_id=order_id)
-    assert not orders.is_overdue(order)
-    assert (orders.processing_seconds(order) or 0) > 0
+    assert not deadlines.is_overdue(order)
+    assert (deadlines.processing_seconds(order) or 0) > 0
 
 
 def test_email_is_sent_only_when_smtp_is_configured(

@@ -6,9 +6,11 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
-from services.joborders import orders
+from services.joborders.mediation_log.service import mediation_log
 from services.joborders.models import EventType, JobOrder, OrderStatus, OwnerChange
-from services.joborders.schemas import EmployerContact, OrderUpdate
+from services.joborders.orders import service as orders
+from services.joborders.orders.schemas import EmployerContact, OrderUpdate
+from services.joborders.sharing import service as sharing
 from shared import db
 from shared.errors import Forbidden, InvalidState, StaleVersion, ValidationFailed
 from shared.models import AuditEvent, OrgKind, Outcome
@@ -34,7 +36,7 @@ def test_mediator_creating_an_order_becomes_its_owner_and_coordinator(w: World) 
     with db.unit_of_work() as s:
         [change] = s.scalars(select(OwnerChange).where(OwnerChange.order_id == order.id))
         assert change.to_user_id == w.mediator.id
-    log = run(orders.mediation_log, actor(w.mediator), order_id=order.id)
+    log = run(mediation_log, actor(w.mediator), order_id=order.id)
     assert [e.type for e in log] == [EventType.CREATED]
 
 
@@ -200,7 +202,7 @@ def test_closing_logs_status_change_and_closed(w: World) -> None:
         reason="Fristen udløb",
         expected_version=1,
     )
-    log = run(orders.mediation_log, owner, order_id=order_id)
+    log = run(mediation_log, owner, order_id=order_id)
     assert [e.type for e in log][-2:] == [EventType.STATUS_CHANGED, EventType.CLOSED]
     assert [e.seq for e in log] == [1, 2, 3]
 
@@ -297,10 +299,9 @@ def test_api_rejects_bad_input_with_422(app: FastAPI, w: World) -> None:
 
 
 def test_shared_akasse_may_not_edit_the_order(w: World) -> None:
-    from services.joborders import forwarding
 
     order_id = new_order(actor(w.mediator))
-    run(forwarding.share_order, actor(w.mediator), order_id=order_id, organisation_ids=[w.akasse])
+    run(sharing.share_order, actor(w.mediator), order_id=order_id, organisation_ids=[w.akasse])
     with pytest.raises(Forbidden):
         run(
             orders.update_order,
@@ -342,7 +343,7 @@ def test_orders_past_their_placement_deadline_close_as_expired(w: World) -> None
     assert close_expired.apply().get() == 0
     assert run(orders.read_order, owner, order_id=past).status is OrderStatus.CLOSED_EXPIRED
     assert run(orders.read_order, owner, order_id=future).status is OrderStatus.IN_PROCESS
-    last = run(orders.mediation_log, owner, order_id=past)[-1]
+    last = run(mediation_log, owner, order_id=past)[-1]
     assert (last.type, last.actor_type, last.actor_name) == (EventType.CLOSED, "system", "Jobbro")
 
 

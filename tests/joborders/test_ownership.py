@@ -6,8 +6,9 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
-from services.joborders import orders, ownership
+from services.joborders.mediation_log.service import mediation_log
 from services.joborders.models import EventType, JobOrder, OwnerChange, OwnerChangeKind
+from services.joborders.ownership import service as ownership
 from shared import db
 from shared.errors import AppError, Forbidden, StaleVersion, ValidationFailed
 from shared.models import AuditEvent, Outcome
@@ -38,7 +39,7 @@ def test_owner_hands_the_order_over_to_a_colleague_with_a_reason(w: World) -> No
         "Ferie",
     )
     assert last.changed_by_id == w.mediator.id
-    log = run(orders.mediation_log, actor(w.mediator2), order_id=order_id)
+    log = run(mediation_log, actor(w.mediator2), order_id=order_id)
     assert log[-1].type is EventType.OWNER_CHANGED
 
 

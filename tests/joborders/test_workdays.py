@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from services.joborders.workdays import add_working_days, is_working_day, public_holidays
+from services.joborders.common.workdays import add_working_days, is_working_day, public_holidays
 
 
 def test_easter_and_christmas_are_holidays() -> None:

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from fastapi.testclient import TestClient
 
-from services.joborders.orders import today
+from services.joborders.orders.deadlines import today
 from shared.models import OrgKind, Role
 from tests import factories as f
 from tests.web.test_forms import VALID

@@ -8,13 +8,14 @@ from email.message import EmailMessage
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from services.joborders.common.upsert import insert_if_absent
 from services.joborders.models import JobOrder, Notification
-from services.joborders.upsert import insert_if_absent
+from services.joborders.orders.deadlines import overdue_condition, today
 from shared.actor import Actor
 from shared.auth import require_user
 from shared.db import utcnow
 from shared.errors import NotFound
-from shared.models import Role, User
+from shared.models import Organisation, Role, User
 from shared.settings import get_settings
 
 log = logging.getLogger("jobbro.joborders.notifications")
@@ -129,3 +130,52 @@ def mark_all_read(session: Session, actor: Actor) -> int:
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def notify_forwarded_order(session: Session, *, order_id: uuid.UUID) -> int:
+    """Tell the receiving jobcentre's mediators about a forwarded order; returns new messages."""
+    sent = 0
+    order = session.get(JobOrder, order_id)
+    if order is None or order.forwarded_to_organisation_id is None:
+        return 0
+    origin = session.get(Organisation, order.origin_organisation_id)
+    origin_name = origin.name if origin else "en a-kasse"
+    message = (
+        f"{origin_name} har videreformidlet jobordren «{order.title}» hos "
+        f"{order.employer_name} via JobAG. Begrundelse: {order.forward_reason or '-'}"
+    )
+    for user in mediators_of(session, order.forwarded_to_organisation_id):
+        note = notify(
+            session,
+            user,
+            kind="forwarded",
+            dedupe_key=f"forwarded:{order.id}",
+            message=message,
+            order=order,
+        )
+        sent += note is not None
+    return sent
+
+
+def remind_overdue_owners(session: Session) -> int:
+    """Remind each owner once per order that has passed its processing deadline untouched."""
+    sent = 0
+    overdue = session.scalars(select(JobOrder).where(overdue_condition(today())))
+    for order in list(overdue.unique()):
+        owner = session.get(User, order.owner_user_id)
+        if owner is None or not owner.active:
+            continue
+        message = (
+            f"Jobordren «{order.title}» hos {order.employer_name} har overskredet "
+            f"behandlingsfristen {order.processing_deadline:%d.%m.%Y} uden handling."
+        )
+        note = notify(
+            session,
+            owner,
+            kind="overdue",
+            dedupe_key=f"overdue:{order.id}",
+            message=message,
+            order=order,
+        )
+        sent += note is not None
+    return sent

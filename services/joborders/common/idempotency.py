@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from services.joborders.common.upsert import insert_if_absent
 from services.joborders.models import IdempotencyKey
-from services.joborders.upsert import insert_if_absent
 from shared.actor import Actor
 from shared.db import utcnow
 from shared.errors import Conflict

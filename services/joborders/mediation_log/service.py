@@ -1,12 +1,15 @@
-"""The mediation log: one append-only row per event on an order."""
+"""The mediation log: one append-only row per event on an order, and reading it back."""
 
+import uuid
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from services.joborders.common.store import get_order
 from services.joborders.models import Candidate, EventType, JobOrder, OrderEvent
+from services.joborders.policy import access
 from shared.actor import Actor
 from shared.db import utcnow
 
@@ -61,3 +64,11 @@ def log_event(
     if type_ in MEDIATION_ACTIONS and order.first_action_at is None:
         order.first_action_at = now
     return event
+
+
+def mediation_log(session: Session, actor: Actor, *, order_id: uuid.UUID) -> list[OrderEvent]:
+    """The order's mediation log, oldest first."""
+    order = get_order(session, order_id)
+    access.require_visible(session, actor, order, action="order.read")
+    stmt = select(OrderEvent).where(OrderEvent.order_id == order.id).order_by(OrderEvent.seq)
+    return list(session.scalars(stmt))

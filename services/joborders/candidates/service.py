@@ -6,8 +6,11 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.joborders import access, events, idempotency
+from services.joborders.candidates.schemas import CandidateIn
+from services.joborders.common import idempotency
+from services.joborders.common.store import claim_version, get_order, get_order_for_update, hires
 from services.joborders.matching_port import get_client, order_query
+from services.joborders.mediation_log.service import log_event
 from services.joborders.models import (
     CLOSED_STATUSES,
     Candidate,
@@ -17,9 +20,8 @@ from services.joborders.models import (
     JobOrder,
     OrderStatus,
 )
-from services.joborders.orders import set_status
-from services.joborders.schemas import CandidateIn
-from services.joborders.store import claim_version, get_order, get_order_for_update, hires
+from services.joborders.orders.service import set_status
+from services.joborders.policy import access
 from services.matching.contract import RankedPage, SearchFilters
 from shared import audit
 from shared.actor import Actor
@@ -73,6 +75,16 @@ def _require_may_propose(session: Session, actor: Actor, order: JobOrder) -> Non
         )
 
 
+def _require_in_process(order: JobOrder, what: str) -> None:
+    # Searching and proposing only make sense while the employer still wants candidates;
+    # the UI hides both elsewhere, and this holds for the API as well.
+    if order.status is not OrderStatus.IN_PROCESS:
+        raise InvalidState(
+            f"{what} orders in process; this one is {order.status.value}",
+            current_status=order.status.value,
+        )
+
+
 def rank_candidates(
     session: Session,
     actor: Actor,
@@ -86,6 +98,7 @@ def rank_candidates(
     """Ranked CVs for the order from the matching service, and which are already on it."""
     order = get_order(session, order_id)
     _require_may_propose(session, actor, order)
+    _require_in_process(order, "Candidates are searched for")
     query = order_query(order, hard_requirements=hard_requirements)
     page = get_client().rank_for_order(actor, query, filters, limit, offset)
     on_order = set(session.scalars(select(Candidate.cv_id).where(Candidate.order_id == order.id)))
@@ -109,11 +122,7 @@ def add_candidate(
         return _replayed(session, earlier)
     order = get_order(session, order_id)
     _require_may_propose(session, actor, order)
-    if order.status is not OrderStatus.IN_PROCESS:
-        raise InvalidState(
-            f"Candidates are added to orders in process; this one is {order.status.value}",
-            current_status=order.status.value,
-        )
+    _require_in_process(order, "Candidates are added to")
     duplicate = session.scalar(
         select(Candidate.id).where(Candidate.order_id == order.id, Candidate.cv_id == data.cv_id)
     )
@@ -149,7 +158,7 @@ def add_candidate(
     )
     session.add(candidate)
     session.flush()
-    events.log_event(
+    log_event(
         session,
         order,
         actor,
@@ -210,7 +219,7 @@ def record_contact(
     candidate.contact_note = note
     candidate.contacted_at = utcnow()
     candidate.contacted_by_organisation_id = actor.organisation_id
-    events.log_event(
+    log_event(
         session,
         order,
         actor,
@@ -252,7 +261,7 @@ def refer_candidate(
         )
     candidate.status = CandidateStatus.REFERRED
     candidate.referred_at = utcnow()
-    events.log_event(session, order, actor, EventType.REFERRED, candidate=candidate)
+    log_event(session, order, actor, EventType.REFERRED, candidate=candidate)
     _audit(session, actor, "candidate.refer", candidate)
     return candidate
 
@@ -285,7 +294,7 @@ def record_outcome(
     candidate.status = wanted
     candidate.start_date = start_date if hired else None
     candidate.outcome_at = utcnow()
-    events.log_event(
+    log_event(
         session,
         order,
         actor,
@@ -317,7 +326,7 @@ def reverse_outcome(
             "Only a recorded hire or non-hire can be reversed", candidate_status=_state(candidate)
         )
     previous = candidate.status
-    events.log_event(
+    log_event(
         session,
         order,
         actor,
@@ -367,7 +376,7 @@ def archive_candidate(
         raise InvalidState("A referred candidate is removed by the owner")
     candidate.archived_at = utcnow()
     candidate.archive_reason = reason
-    events.log_event(
+    log_event(
         session,
         order,
         actor,

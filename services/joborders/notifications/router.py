@@ -1,28 +1,19 @@
-"""Indicators and notifications of the job-order service."""
+"""Notification endpoints: the caller's notifications, read and unread."""
 
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from services.joborders import indicators, notifications
-from services.joborders.schemas import Indicators, NotificationOut, NotificationPage
+from services.joborders.notifications import service as notifications
+from services.joborders.notifications.schemas import NotificationOut, NotificationPage
 from shared.auth import CurrentActor, SessionDep
 from shared.errors import PROBLEM_RESPONSES
 
-router = APIRouter(prefix="/api", tags=["job-order indicators"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/api", tags=["notifications"], responses=PROBLEM_RESPONSES)
 
 
-@router.get("/indicators/orders", response_model=Indicators)
-def order_indicators(
-    actor: CurrentActor, session: SessionDep, date_from: date, date_to: date
-) -> Indicators:
-    """STAR's measures for the orders the caller's organisation coordinates in a period."""
-    return indicators.indicators(session, actor, date_from=date_from, date_to=date_to)
-
-
-@router.get("/notifications", response_model=NotificationPage, tags=["notifications"])
+@router.get("/notifications", response_model=NotificationPage)
 def list_notifications(
     actor: CurrentActor,
     session: SessionDep,
@@ -41,9 +32,7 @@ def list_notifications(
     )
 
 
-@router.post(
-    "/notifications/{notification_id}/read", response_model=NotificationOut, tags=["notifications"]
-)
+@router.post("/notifications/{notification_id}/read", response_model=NotificationOut)
 def mark_read(
     notification_id: uuid.UUID, actor: CurrentActor, session: SessionDep
 ) -> NotificationOut:
@@ -52,7 +41,7 @@ def mark_read(
     return NotificationOut.model_validate(note)
 
 
-@router.post("/notifications/read-all", response_model=dict[str, int], tags=["notifications"])
+@router.post("/notifications/read-all", response_model=dict[str, int])
 def mark_all_read(actor: CurrentActor, session: SessionDep) -> dict[str, int]:
     """Mark all the caller's notifications read."""
     return {"marked": notifications.mark_all_read(session, actor)}

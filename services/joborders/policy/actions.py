@@ -2,7 +2,6 @@
 
 from sqlalchemy.orm import Session
 
-from services.joborders import access
 from services.joborders.models import (
     CLOSED_STATUSES,
     Candidate,
@@ -11,7 +10,8 @@ from services.joborders.models import (
     JobOrder,
     OrderStatus,
 )
-from services.joborders.orders import TRANSITIONS
+from services.joborders.policy import access
+from services.joborders.policy.status import TRANSITIONS
 from shared.actor import Actor
 
 

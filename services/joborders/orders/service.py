@@ -5,33 +5,36 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
-from services.joborders import access, events, idempotency
-from services.joborders.models import (
-    CLOSED_STATUSES,
-    OPEN_STATUSES,
-    EventType,
-    JobOrder,
-    OrderEvent,
-    OrderStatus,
-    OwnerChange,
-    OwnerChangeKind,
-)
-from services.joborders.schemas import (
-    EmployerContact,
-    OrderCreate,
-    OrderUpdate,
-)
-from services.joborders.store import (
+from services.joborders.common import idempotency
+from services.joborders.common.store import (
     check_version,
     claim_version,
     get_order,
     get_order_for_update,
     hires,
 )
-from services.joborders.workdays import add_working_days, aware, local_date
+from services.joborders.common.workdays import add_working_days, local_date
+from services.joborders.mediation_log.service import log_event
+from services.joborders.models import (
+    CLOSED_STATUSES,
+    OPEN_STATUSES,
+    EventType,
+    JobOrder,
+    OrderStatus,
+    OwnerChange,
+    OwnerChangeKind,
+)
+from services.joborders.orders.deadlines import overdue_condition, today
+from services.joborders.orders.schemas import (
+    EmployerContact,
+    OrderCreate,
+    OrderUpdate,
+)
+from services.joborders.policy import access
+from services.joborders.policy.status import TRANSITIONS
 from shared import audit
 from shared.actor import Actor
 from shared.db import utcnow
@@ -39,52 +42,8 @@ from shared.errors import Forbidden, InvalidState, ValidationFailed
 from shared.models import Organisation, OrgKind, User
 from shared.settings import get_joborder_settings
 
-# Manual status changes; hires close an order as filled on their own.
-TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
-    OrderStatus.DRAFT: frozenset({OrderStatus.IN_PROCESS, OrderStatus.CLOSED_EXPIRED}),
-    OrderStatus.IN_PROCESS: frozenset(
-        {OrderStatus.INACTIVATED, OrderStatus.CLOSED_FILLED, OrderStatus.CLOSED_EXPIRED}
-    ),
-    OrderStatus.INACTIVATED: frozenset(
-        {OrderStatus.IN_PROCESS, OrderStatus.CLOSED_FILLED, OrderStatus.CLOSED_EXPIRED}
-    ),
-    OrderStatus.CLOSED_FILLED: frozenset(),
-    OrderStatus.CLOSED_EXPIRED: frozenset(),
-}
-
 OrderView = Literal["all", "mine", "inbox", "shared", "coordinated"]
 OrderSort = Literal["received", "-received", "deadline", "overdue"]
-
-
-def today() -> date:
-    """Today in Denmark."""
-    return local_date(utcnow())
-
-
-def overdue_condition(on: date) -> Any:
-    """SQL: no mediation action yet and the processing deadline has passed."""
-    return and_(
-        JobOrder.first_action_at.is_(None),
-        JobOrder.status.in_(OPEN_STATUSES),
-        JobOrder.processing_deadline < on,
-    )
-
-
-def is_overdue(order: JobOrder, on: date | None = None) -> bool:
-    """The same rule as `overdue_condition`, for one loaded order."""
-    on = on or today()
-    return (
-        order.first_action_at is None
-        and order.status in OPEN_STATUSES
-        and order.processing_deadline < on
-    )
-
-
-def processing_seconds(order: JobOrder) -> float | None:
-    """Processing time: from receipt to the first mediation action."""
-    if order.first_action_at is None:
-        return None
-    return (aware(order.first_action_at) - aware(order.received_at)).total_seconds()
 
 
 def _owner_for_create(session: Session, actor: Actor, owner_email: str | None) -> User:
@@ -161,7 +120,7 @@ def create_order(
             reason="Jobordre oprettet",
         )
     )
-    events.log_event(
+    log_event(
         session,
         order,
         actor,
@@ -290,7 +249,7 @@ def update_order(
         if getattr(order, name) != value:
             changed[name] = value
             setattr(order, name, value)
-    events.log_event(session, order, actor, EventType.UPDATED, data={"fields": sorted(changed)})
+    log_event(session, order, actor, EventType.UPDATED, data={"fields": sorted(changed)})
     audit.record(session, actor, "order.update", subject_type="job_order", subject_id=order.id)
     return order
 
@@ -316,9 +275,7 @@ def change_employer_contact(
     changed = sorted(k for k, v in values.items() if getattr(order, k) != v)
     for name, value in values.items():
         setattr(order, name, value)
-    events.log_event(
-        session, order, actor, EventType.EMPLOYER_CONTACT_CHANGED, data={"fields": changed}
-    )
+    log_event(session, order, actor, EventType.EMPLOYER_CONTACT_CHANGED, data={"fields": changed})
     audit.record(
         session, actor, "order.employer_contact", subject_type="job_order", subject_id=order.id
     )
@@ -333,9 +290,9 @@ def set_status(
     order.status = new
     order.closed_at = utcnow() if new in CLOSED_STATUSES else None
     data = {"from": old.value, "to": new.value, "reason": reason}
-    events.log_event(session, order, actor, EventType.STATUS_CHANGED, data=data)
+    log_event(session, order, actor, EventType.STATUS_CHANGED, data=data)
     if new in CLOSED_STATUSES:
-        events.log_event(session, order, actor, EventType.CLOSED, data=data)
+        log_event(session, order, actor, EventType.CLOSED, data=data)
 
 
 def change_status(
@@ -371,24 +328,6 @@ def change_status(
         detail=status.value,
     )
     return order
-
-
-def mediation_log(session: Session, actor: Actor, *, order_id: uuid.UUID) -> list[OrderEvent]:
-    """The order's mediation log, oldest first."""
-    order = read_order(session, actor, order_id=order_id)
-    stmt = select(OrderEvent).where(OrderEvent.order_id == order.id).order_by(OrderEvent.seq)
-    return list(session.scalars(stmt))
-
-
-def owner_history(session: Session, actor: Actor, *, order_id: uuid.UUID) -> list[OwnerChange]:
-    """Who owned the order, who changed it and why, oldest first."""
-    order = read_order(session, actor, order_id=order_id)
-    stmt = (
-        select(OwnerChange)
-        .where(OwnerChange.order_id == order.id)
-        .order_by(OwnerChange.at, OwnerChange.id)
-    )
-    return list(session.scalars(stmt))
 
 
 def close_expired_orders(session: Session, *, on: date | None = None) -> list[uuid.UUID]:

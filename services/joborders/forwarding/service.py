@@ -1,26 +1,27 @@
-"""JobAG forwarding from an a-kasse to a jobcentre, and sharing from a jobcentre to a-kasser."""
+"""JobAG forwarding: an a-kasse hands an order to a jobcentre, whose mediator takes it."""
 
 import uuid
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.joborders import access, events, idempotency
-from services.joborders.jobag import get_jobag
-from services.joborders.models import (
-    CLOSED_STATUSES,
-    EventType,
-    JobOrder,
-    OrderShare,
-    OwnerChangeKind,
-)
-from services.joborders.ownership import record_owner_change
-from services.joborders.store import (
+from services.joborders.common import idempotency
+from services.joborders.common.store import (
     check_version,
     claim_version,
     get_order,
     get_order_for_update,
 )
+from services.joborders.forwarding.jobag import get_jobag
+from services.joborders.mediation_log.service import log_event
+from services.joborders.models import (
+    CLOSED_STATUSES,
+    EventType,
+    JobOrder,
+    OwnerChangeKind,
+)
+from services.joborders.ownership.service import record_owner_change
+from services.joborders.policy import access
 from shared import audit
 from shared.actor import Actor
 from shared.db import utcnow
@@ -96,7 +97,7 @@ def forward_order(
     order.forwarded_at = utcnow()
     order.forward_reason = reason
     order.jobag_reference = reference
-    events.log_event(
+    log_event(
         session,
         order,
         actor,
@@ -154,69 +155,3 @@ def take_forwarded_order(
         session, actor, "order.take_forwarded", subject_type="job_order", subject_id=order.id
     )
     return order
-
-
-def share_order(
-    session: Session, actor: Actor, *, order_id: uuid.UUID, organisation_ids: list[uuid.UUID]
-) -> list[OrderShare]:
-    """The coordinating jobcentre shares an order with a-kasser; ownership does not move."""
-    order = get_order_for_update(session, order_id)
-    access.require_visible(session, actor, order, action="order.share")
-    if not access.can_share(actor, order):
-        raise Forbidden(
-            "Only the jobcentre coordinating the order shares it",
-            action="order.share",
-            subject_type="job_order",
-            subject_id=order.id,
-        )
-    if order.status in CLOSED_STATUSES:
-        raise InvalidState("A closed order cannot be shared", current_status=order.status.value)
-    existing = {
-        s.organisation_id: s
-        for s in session.scalars(select(OrderShare).where(OrderShare.order_id == order.id))
-    }
-    for org_id in dict.fromkeys(organisation_ids):
-        if org_id in existing:
-            continue
-        org = session.get(Organisation, org_id)
-        if org is None or org.kind is not OrgKind.AKASSE:
-            raise ValidationFailed(
-                f"{org_id} is not an a-kasse; orders are shared with a-kasser",
-                field="organisation_ids",
-            )
-        reference = get_jobag().share_order(
-            order_id=order.id, from_organisation=actor.organisation_name, to_organisation=org.name
-        )
-        share = OrderShare(
-            order_id=order.id,
-            organisation_id=org.id,
-            shared_by_name=actor.name,
-            jobag_reference=reference,
-        )
-        session.add(share)
-        existing[org.id] = share
-        events.log_event(
-            session,
-            order,
-            actor,
-            EventType.SHARED,
-            data={"organisation_id": str(org.id), "name": org.name, "jobag_reference": reference},
-        )
-        audit.record(
-            session,
-            actor,
-            "order.share",
-            subject_type="job_order",
-            subject_id=order.id,
-            detail=str(org.id),
-        )
-    session.flush()
-    return sorted(existing.values(), key=lambda s: s.shared_at)
-
-
-def list_shares(session: Session, actor: Actor, *, order_id: uuid.UUID) -> list[OrderShare]:
-    """The a-kasser the order is shared with."""
-    order = get_order(session, order_id)
-    access.require_visible(session, actor, order, action="order.read")
-    stmt = select(OrderShare).where(OrderShare.order_id == order.id).order_by(OrderShare.shared_at)
-    return list(session.scalars(stmt))

@@ -7,10 +7,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
+from services.joborders.candidates.progress import was_referred
+from services.joborders.common.workdays import COPENHAGEN, aware
+from services.joborders.indicators.schemas import Indicators
 from services.joborders.models import Candidate, CandidateStatus, JobOrder
-from services.joborders.orders import overdue_condition, today
-from services.joborders.schemas import Indicators
-from services.joborders.workdays import COPENHAGEN, aware
+from services.joborders.orders.deadlines import overdue_condition, today
 from shared import audit
 from shared.actor import Actor
 from shared.errors import ValidationFailed
@@ -33,16 +34,16 @@ def indicators(session: Session, actor: Actor, *, date_from: date, date_to: date
         JobOrder.received_at >= _start(date_from),
         JobOrder.received_at < _start(date_to + timedelta(days=1)),
     )
-    # A referral of an unemployed candidate: ever referred (referred_at survives reversals).
+    # A referral of an unemployed candidate, archived or not: STAR counts what happened.
     referred = exists().where(
         Candidate.order_id == JobOrder.id,
-        Candidate.referred_at.is_not(None),
+        was_referred(),
         Candidate.unemployed.is_(True),
     )
     hired = exists().where(
         Candidate.order_id == JobOrder.id,
         Candidate.status == CandidateStatus.HIRED,
-        Candidate.referred_at.is_not(None),
+        was_referred(),
         Candidate.unemployed.is_(True),
         Candidate.archived_at.is_(None),
     )

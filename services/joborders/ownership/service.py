@@ -5,9 +5,15 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.joborders import access, events
+from services.joborders.common.store import (
+    check_version,
+    claim_version,
+    get_order,
+    get_order_for_update,
+)
+from services.joborders.mediation_log.service import log_event
 from services.joborders.models import EventType, JobOrder, OwnerChange, OwnerChangeKind
-from services.joborders.store import check_version, claim_version, get_order_for_update
+from services.joborders.policy import access
 from shared import audit
 from shared.actor import Actor
 from shared.errors import Forbidden, ValidationFailed
@@ -55,7 +61,7 @@ def record_owner_change(
             reason=reason,
         )
     )
-    events.log_event(
+    log_event(
         session,
         order,
         actor,
@@ -117,3 +123,30 @@ def change_owner(
         detail=f"to {new_owner.id}",
     )
     return order
+
+
+def owner_history(session: Session, actor: Actor, *, order_id: uuid.UUID) -> list[OwnerChange]:
+    """Who owned the order, who changed it and why, oldest first."""
+    order = get_order(session, order_id)
+    access.require_visible(session, actor, order, action="order.read")
+    stmt = (
+        select(OwnerChange)
+        .where(OwnerChange.order_id == order.id)
+        .order_by(OwnerChange.at, OwnerChange.id)
+    )
+    return list(session.scalars(stmt))
+
+
+def eligible_owners(session: Session, actor: Actor, *, order: JobOrder) -> list[User]:
+    """Whom the order can be handed to: active people of the coordinating organisation."""
+    access.require_visible(session, actor, order, action="order.read")
+    stmt = (
+        select(User)
+        .where(
+            User.organisation_id == order.coordinator_organisation_id,
+            User.active.is_(True),
+            User.id != order.owner_user_id,
+        )
+        .order_by(User.name)
+    )
+    return list(session.scalars(stmt))

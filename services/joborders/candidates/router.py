@@ -5,9 +5,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from services.joborders import candidates
-from services.joborders.deps import IdempotencyKeyHeader
-from services.joborders.schemas import (
+from services.joborders.candidates import service as candidates
+from services.joborders.candidates.schemas import (
     CandidateIn,
     CandidateOut,
     ContactIn,
@@ -15,8 +14,9 @@ from services.joborders.schemas import (
     OutcomeIn,
     ReasonIn,
 )
-from services.joborders.store import get_order
-from services.joborders.views import candidate_out
+from services.joborders.candidates.views import candidate_out
+from services.joborders.common.store import get_order
+from services.joborders.deps import IdempotencyKeyHeader
 from services.matching.contract import SearchFilters
 from shared.auth import CurrentActor, SessionDep
 from shared.errors import PROBLEM_RESPONSES

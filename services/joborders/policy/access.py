@@ -141,14 +141,3 @@ def can_contact(actor: Actor, order: JobOrder, candidate: Candidate) -> bool:
 def can_archive(actor: Actor, order: JobOrder, candidate: Candidate) -> bool:
     """The owner, or the organisation that proposed the candidate."""
     return is_owner(actor, order) or actor.organisation_id == candidate.found_by_organisation_id
-
-
-def sees_candidate_details(actor: Actor, order: JobOrder, candidate: Candidate) -> bool:
-    """A jobcentre sees every candidate; an a-kasse its own members, its finds, or as owner."""
-    if actor.is_jobcentre:
-        return True
-    return actor.organisation_id in (
-        candidate.akasse_organisation_id,
-        candidate.found_by_organisation_id,
-        order.owner_organisation_id,
-    )
