@@ -443,6 +443,20 @@ def test_outsider_cannot_search_candidates_for_an_order(
     assert matching.queries == []
 
 
+def test_matches_are_refused_for_an_order_not_in_process(
+    app: FastAPI, w: World, matching: FakeMatching
+) -> None:
+    order_id = new_order(actor(w.mediator), status="draft")
+    matching.add_cv("Jens Hansen", w.akasse)
+    r = HttpAs(app, w.mediator).get(f"/api/orders/{order_id}/matches")
+    assert r.status_code == 409, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    body = r.json()
+    assert body["current_status"] == "draft"
+    assert "in process" in body["detail"]
+    assert matching.queries == []
+
+
 def test_contact_by_an_organisation_outside_the_rule_is_403_and_audited(
     app: FastAPI, w: World, matching: FakeMatching
 ) -> None:

@@ -1,14 +1,13 @@
-"""The append-only mediation log, overdue reminders, notifications and e-mail."""
+"""Overdue reminders, e-mail and the notifications API."""
 
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.exc import DatabaseError
+from sqlalchemy import func, select
 
-from services.joborders.models import Notification, OrderEvent, OwnerChange
+from services.joborders.models import Notification
 from services.joborders.notifications import service as notifications
 from services.joborders.orders import deadlines
 from services.joborders.orders import service as orders
@@ -19,30 +18,6 @@ from shared.settings import get_settings
 from tests.joborders.helpers import HttpAs, World, actor, new_order, run
 
 LONG_AGO = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
-
-
-def test_mediation_log_rows_cannot_be_changed_or_deleted(w: World) -> None:
-    new_order(actor(w.mediator))
-    with pytest.raises(DatabaseError), db.unit_of_work() as s:
-        s.execute(update(OrderEvent).values(actor_name="tampered"))
-    with pytest.raises(DatabaseError), db.unit_of_work() as s:
-        s.execute(delete(OwnerChange))
-
-
-def test_api_returns_the_log_in_order_with_actor_and_organisation(app: FastAPI, w: World) -> None:
-    order_id = new_order(actor(w.mediator))
-    http = HttpAs(app, w.mediator)
-    http.patch(f"/api/orders/{order_id}", json={"positions": 3, "version": 1})
-    http.post(f"/api/orders/{order_id}/status", json={"status": "inactivated", "version": 2})
-    log = http.get(f"/api/orders/{order_id}/log").json()
-    assert [(e["seq"], e["type"]) for e in log] == [
-        (1, "created"),
-        (2, "updated"),
-        (3, "status_changed"),
-    ]
-    assert {(e["actor_id"], e["organisation_id"]) for e in log} == {
-        (str(w.mediator.id), str(w.centre))
-    }
 
 
 def test_overdue_reminder_goes_to_the_owner_once(w: World) -> None:
