@@ -2,13 +2,27 @@
 
 from fastapi import APIRouter, FastAPI
 
-from services.joborders.candidates_router import router as candidates_router
-from services.joborders.misc_router import router as misc_router
-from services.joborders.router import router as orders_router
+from services.joborders.candidates.router import router as candidates_router
+from services.joborders.forwarding.router import router as forwarding_router
+from services.joborders.indicators.router import router as indicators_router
+from services.joborders.mediation_log.router import router as mediation_log_router
+from services.joborders.notifications.router import router as notifications_router
+from services.joborders.orders.router import router as orders_router
+from services.joborders.ownership.router import router as ownership_router
+from services.joborders.sharing.router import router as sharing_router
 from shared.identity.router import router as identity_router
 from shared.web import create_app
 
-ROUTERS: list[APIRouter] = [orders_router, candidates_router, misc_router]
+ROUTERS: list[APIRouter] = [
+    orders_router,
+    ownership_router,
+    forwarding_router,
+    sharing_router,
+    mediation_log_router,
+    candidates_router,
+    indicators_router,
+    notifications_router,
+]
 
 
 def create() -> FastAPI:

@@ -31,7 +31,7 @@ def list_overdue() -> None:
     from sqlalchemy import select
 
     from services.joborders.models import JobOrder
-    from services.joborders.orders import overdue_condition, today
+    from services.joborders.orders.deadlines import overdue_condition, today
     from shared import db
 
     table = Table(title="Jobordrer over behandlingstiden")

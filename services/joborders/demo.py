@@ -12,7 +12,9 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from services.joborders import candidates, forwarding, orders
+from services.joborders.candidates import service as candidates
+from services.joborders.candidates.schemas import CandidateIn
+from services.joborders.forwarding import service as forwarding
 from services.joborders.matching_port import get_client, order_query
 from services.joborders.models import (
     Candidate,
@@ -22,7 +24,9 @@ from services.joborders.models import (
     JobOrder,
     OrderStatus,
 )
-from services.joborders.schemas import CandidateIn, OrderCreate
+from services.joborders.orders import service as orders
+from services.joborders.orders.schemas import OrderCreate
+from services.joborders.sharing import service as sharing
 from shared.actor import Actor
 from shared.auth import actor_for_user
 from shared.db import after_commit, unit_of_work, utcnow
@@ -349,7 +353,7 @@ def _follow_plan(
     owner = actors[spec.owner]
     akasser = [orgs[n].id for n in ("3F A-kasse", "HK A-kasse", "FOA A-kasse") if n in orgs]
     if spec.plan in ("share", "refer", "hire_one", "inactivate"):
-        forwarding.share_order(session, owner, order_id=order.id, organisation_ids=akasser[:2])
+        sharing.share_order(session, owner, order_id=order.id, organisation_ids=akasser[:2])
     if spec.plan in ("inactivate", "expire", "closed_elsewhere"):
         target = {
             "inactivate": OrderStatus.INACTIVATED,

@@ -1,14 +1,12 @@
-"""Helpers every page module shares: the posted form, flash messages, paging."""
+"""Helpers every page module shares: the posted form, flash messages, redirects, paging."""
 
 import math
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from pydantic import ValidationError
 from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
-from services.web.forms import field_errors
 from shared.auth import SessionDep
 
 PAGE_SIZE = 20
@@ -40,24 +38,10 @@ def redirect(url: str) -> Response:
     return RedirectResponse(url, status_code=303)
 
 
-def first_error(exc: ValidationError) -> str:
-    """The first Danish message of a validation error, with the field it belongs to."""
-    errors = field_errors(exc)
-    name, message = next(iter(errors.items()))
-    return message if name == "__all__" else f"{FIELD_NAMES_DA.get(name, name)}: {message}"
-
-
-FIELD_NAMES_DA = {
-    "reason": "Begrundelse",
-    "start_date": "Startdato",
-    "outcome": "Udfald",
-    "note": "Note",
-    "status": "Status",
-    "new_owner_id": "Ny formidlingsansvarlig",
-    "jobcentre_id": "Jobcenter",
-    "organisation_ids": "A-kasse",
-    "cv_id": "CV",
-}
+def flash_redirect(request: Request, url: str, message: str, kind: str = "ok") -> Response:
+    """Say what happened on the page the user is sent to next."""
+    flash(request, message, kind)
+    return redirect(url)
 
 
 def page_number(value: Any) -> int:

@@ -1,10 +1,15 @@
-"""Form handling for the pages: Danish validation messages next to each field."""
+"""Form handling for the pages: form -> schema, Danish messages next to each field or flashed."""
 
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from fastapi import Request
+from pydantic import BaseModel, ValidationError
+from starlette.responses import Response
 
+from services.web.common import flash_redirect
 from shared.errors import AppError
+
+M = TypeVar("M", bound=BaseModel)
 
 # Pydantic's error types in the words a Danish mediator expects to read.
 _MESSAGES: dict[str, str] = {
@@ -128,3 +133,42 @@ def blank_to_none(value: str | None) -> str | None:
         return None
     value = value.strip()
     return value or None
+
+
+def first_error(exc: ValidationError) -> str:
+    """The first Danish message of a validation error, with the field it belongs to."""
+    errors = field_errors(exc)
+    name, message = next(iter(errors.items()))
+    return message if name == "__all__" else f"{FIELD_NAMES_DA.get(name, name)}: {message}"
+
+
+FIELD_NAMES_DA = {
+    "reason": "Begrundelse",
+    "start_date": "Startdato",
+    "outcome": "Udfald",
+    "note": "Note",
+    "status": "Status",
+    "new_owner_id": "Ny formidlingsansvarlig",
+    "jobcentre_id": "Jobcenter",
+    "organisation_ids": "A-kasse",
+    "cv_id": "CV",
+}
+
+
+def validated_or_flash(
+    request: Request, schema: type[M], data: dict[str, Any], *, failure: str, back: str
+) -> M | Response:
+    """The posted data as `schema`, or a redirect to `back` flashing why nothing was saved.
+
+    For the small action forms on a page; a page returns the response when it gets one.
+    """
+    try:
+        return schema.model_validate(data)
+    except ValidationError as exc:
+        return flash_redirect(request, back, f"{failure} {first_error(exc)}", "error")
+
+
+def form_version(values: dict[str, str]) -> int | None:
+    """The order version a form was rendered with (a hidden field), if it is a number."""
+    raw = (values.get("version") or "").strip()
+    return int(raw) if raw.isdigit() else None

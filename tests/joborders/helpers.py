@@ -14,8 +14,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from services.joborders import orders
-from services.joborders.schemas import OrderCreate
+from services.joborders.orders import service as orders
+from services.joborders.orders.schemas import OrderCreate
 from services.matching.contract import (
     CvSummary,
     OrderQuery,
@@ -209,7 +209,9 @@ class FakeMatching:
         )
         return cv_id
 
-    def get_cv_summary(self, actor: Actor, cv_id: uuid.UUID) -> CvSummary:
+    def get_cv_summary(
+        self, actor: Actor, cv_id: uuid.UUID, *, session: Session | None = None
+    ) -> CvSummary:
         if cv_id not in self.cvs:
             raise NotFound("No such CV")
         return self.cvs[cv_id]
@@ -221,6 +223,8 @@ class FakeMatching:
         filters: SearchFilters | None = None,
         limit: int = 20,
         offset: int = 0,
+        *,
+        session: Session | None = None,
     ) -> RankedPage:
         self.queries.append(order)
         items = [

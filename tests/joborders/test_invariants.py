@@ -8,7 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from services.joborders import candidates, forwarding, orders, ownership
+from services.joborders.candidates import service as candidates
+from services.joborders.candidates.schemas import CandidateIn
 from services.joborders.models import (
     Candidate,
     CandidateStatus,
@@ -18,7 +19,9 @@ from services.joborders.models import (
     OrderStatus,
     OwnerChange,
 )
-from services.joborders.schemas import CandidateIn
+from services.joborders.orders import service as orders
+from services.joborders.ownership import service as ownership
+from services.joborders.sharing import service as sharing
 from shared import db
 from shared.actor import Actor
 from shared.errors import AppError
@@ -141,7 +144,7 @@ def test_random_mediation_keeps_the_invariants(
     w = world()
     people = [actor(p) for p in (w.mediator, w.mediator2, w.caseworker, w.centre_admin)]
     order_id = new_order(people[0], positions=2)
-    run(forwarding.share_order, people[0], order_id=order_id, organisation_ids=[w.akasse])
+    run(sharing.share_order, people[0], order_id=order_id, organisation_ids=[w.akasse])
     cands: list[uuid.UUID] = []
     for finder in (people[0], people[0], people[2]):  # start with three proposed candidates
         _apply("add", finder, order_id, cands, 1, ContactOutcome.INTERESTED, matching, w)

@@ -9,7 +9,7 @@ import pytest
 from celery import Celery
 from sqlalchemy import func, select
 
-from services.joborders import forwarding
+from services.joborders.forwarding import service as forwarding
 from services.joborders.models import Notification
 from shared import db
 from tests.celery_worker import celery_worker

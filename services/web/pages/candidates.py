@@ -8,27 +8,26 @@ from pydantic import ValidationError
 from starlette.datastructures import QueryParams
 from starlette.responses import Response
 
-from services.joborders import actions as order_actions
-from services.joborders import candidates as candidate_service
-from services.joborders import orders as order_service
+from services.joborders.candidates import service as candidate_service
+from services.joborders.candidates.schemas import CandidateIn, ContactIn, OutcomeIn, ReasonIn
 from services.joborders.matching_port import get_client
 from services.joborders.models import OrderStatus
-from services.joborders.orders import OrderFilter
-from services.joborders.schemas import CandidateIn, ContactIn, OutcomeIn, ReasonIn
-from services.joborders.views import order_out
+from services.joborders.orders import service as order_service
+from services.joborders.orders.service import OrderFilter
+from services.joborders.orders.views import order_out
+from services.joborders.policy import actions as order_actions
 from services.matching.contract import RankedPage, SearchFilters
 from services.web.common import (
     PAGE_SIZE,
     PostedForm,
     WebSession,
-    first_error,
     flash,
     form_values,
     page_count,
     page_number,
     redirect,
 )
-from services.web.forms import blank_to_none, field_errors, lines
+from services.web.forms import blank_to_none, field_errors, first_error, lines
 from services.web.labels import CONTACT_OUTCOME_DA
 from services.web.templating import render
 from shared.auth import CurrentActor

@@ -7,8 +7,8 @@ from fastapi import APIRouter, Query, Request
 from markupsafe import Markup
 from starlette.responses import Response
 
-from services.joborders import indicators as indicator_service
-from services.joborders.orders import today
+from services.joborders.indicators import service as indicator_service
+from services.joborders.orders.deadlines import today
 from services.web.charts import Series, bar_chart
 from services.web.common import WebSession
 from services.web.templating import MONTHS_DA, render

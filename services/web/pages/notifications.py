@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query, Request
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from services.joborders import notifications as notification_service
+from services.joborders.notifications import service as notification_service
 from services.web.common import WebSession, flash, page_count, page_number, redirect
 from services.web.templating import render, set_notification_counter
 from shared.actor import Actor

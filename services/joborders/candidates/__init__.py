@@ -1,0 +1,1 @@
+"""Candidates on an order: ranked matches, proposing, contact, referral, hire."""

@@ -1,0 +1,165 @@
+"""Candidate endpoints: ranked matches, proposing, contact, referral, hire, reversal, removal."""
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from services.joborders.candidates import service as candidates
+from services.joborders.candidates.schemas import (
+    CandidateIn,
+    CandidateOut,
+    ContactIn,
+    MatchesOut,
+    OutcomeIn,
+    ReasonIn,
+)
+from services.joborders.candidates.views import candidate_out
+from services.joborders.common.store import get_order
+from services.joborders.deps import IdempotencyKeyHeader
+from services.matching.contract import SearchFilters
+from shared.auth import CurrentActor, SessionDep
+from shared.errors import PROBLEM_RESPONSES
+
+router = APIRouter(
+    prefix="/api/orders/{order_id}", tags=["job-order candidates"], responses=PROBLEM_RESPONSES
+)
+
+
+@router.get("/candidates", response_model=list[CandidateOut])
+def list_candidates(
+    order_id: uuid.UUID,
+    actor: CurrentActor,
+    session: SessionDep,
+    include_archived: bool = False,
+) -> list[CandidateOut]:
+    """Candidates on the order; an a-kasse sees details of its own members only."""
+    order, rows = candidates.list_candidates(
+        session, actor, order_id=order_id, include_archived=include_archived
+    )
+    return [candidate_out(session, actor, order, c) for c in rows]
+
+
+@router.get("/matches", response_model=MatchesOut)
+def ranked_matches(
+    order_id: uuid.UUID,
+    actor: CurrentActor,
+    session: SessionDep,
+    max_distance_km: Annotated[float | None, Query(ge=0, le=1000)] = None,
+    hard_requirements: bool = False,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
+) -> MatchesOut:
+    """CVs ranked for the order by the matching service (skills and qualifications only)."""
+    filters = SearchFilters(max_distance_km=max_distance_km) if max_distance_km else None
+    page, on_order = candidates.rank_candidates(
+        session,
+        actor,
+        order_id=order_id,
+        filters=filters,
+        hard_requirements=hard_requirements,
+        limit=limit,
+        offset=offset,
+    )
+    return MatchesOut(
+        total=page.total,
+        items=[item.model_dump(mode="json") for item in page.items],
+        already_on_order=on_order,
+    )
+
+
+@router.post("/candidates", status_code=status.HTTP_201_CREATED, response_model=CandidateOut)
+def add_candidate(
+    order_id: uuid.UUID,
+    body: CandidateIn,
+    actor: CurrentActor,
+    session: SessionDep,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> CandidateOut:
+    """Propose a CV as found by the caller's organisation."""
+    candidate = candidates.add_candidate(
+        session, actor, order_id=order_id, data=body, idempotency_key=idempotency_key
+    )
+    return candidate_out(session, actor, get_order(session, order_id), candidate)
+
+
+@router.post("/candidates/{candidate_id}/contact", response_model=CandidateOut)
+def record_contact(
+    order_id: uuid.UUID,
+    candidate_id: uuid.UUID,
+    body: ContactIn,
+    actor: CurrentActor,
+    session: SessionDep,
+) -> CandidateOut:
+    """Record a contact outcome (interested, not interested, unreachable)."""
+    candidate = candidates.record_contact(
+        session,
+        actor,
+        order_id=order_id,
+        candidate_id=candidate_id,
+        outcome=body.outcome,
+        note=body.note,
+    )
+    return candidate_out(session, actor, get_order(session, order_id), candidate)
+
+
+@router.post("/candidates/{candidate_id}/refer", response_model=CandidateOut)
+def refer_candidate(
+    order_id: uuid.UUID, candidate_id: uuid.UUID, actor: CurrentActor, session: SessionDep
+) -> CandidateOut:
+    """The owner refers an interested candidate to the employer."""
+    candidate = candidates.refer_candidate(
+        session, actor, order_id=order_id, candidate_id=candidate_id
+    )
+    return candidate_out(session, actor, get_order(session, order_id), candidate)
+
+
+@router.post("/candidates/{candidate_id}/outcome", response_model=CandidateOut)
+def record_outcome(
+    order_id: uuid.UUID,
+    candidate_id: uuid.UUID,
+    body: OutcomeIn,
+    actor: CurrentActor,
+    session: SessionDep,
+) -> CandidateOut:
+    """The owner records hired (with start date) or not hired."""
+    candidate = candidates.record_outcome(
+        session,
+        actor,
+        order_id=order_id,
+        candidate_id=candidate_id,
+        hired=body.hired,
+        start_date=body.start_date,
+        note=body.note,
+    )
+    return candidate_out(session, actor, get_order(session, order_id), candidate)
+
+
+@router.post("/candidates/{candidate_id}/reverse", response_model=CandidateOut)
+def reverse_outcome(
+    order_id: uuid.UUID,
+    candidate_id: uuid.UUID,
+    body: ReasonIn,
+    actor: CurrentActor,
+    session: SessionDep,
+) -> CandidateOut:
+    """The owner reverses a wrongly recorded outcome by a counter-event."""
+    candidate = candidates.reverse_outcome(
+        session, actor, order_id=order_id, candidate_id=candidate_id, reason=body.reason
+    )
+    return candidate_out(session, actor, get_order(session, order_id), candidate)
+
+
+@router.post("/candidates/{candidate_id}/archive", response_model=CandidateOut)
+def archive_candidate(
+    order_id: uuid.UUID,
+    candidate_id: uuid.UUID,
+    body: ReasonIn,
+    actor: CurrentActor,
+    session: SessionDep,
+) -> CandidateOut:
+    """Remove the candidate from the order; the row and its log stay."""
+    candidate = candidates.archive_candidate(
+        session, actor, order_id=order_id, candidate_id=candidate_id, reason=body.reason
+    )
+    return candidate_out(session, actor, get_order(session, order_id), candidate)

@@ -1,0 +1,74 @@
+"""API shapes of candidates on an order."""
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, Field, model_validator
+
+from services.joborders.common.fields import Note, Reason, StrictIn
+from services.joborders.models import CandidateSource, CandidateStatus, ContactOutcome
+
+
+class CandidateIn(StrictIn):
+    cv_id: uuid.UUID
+    source: CandidateSource = CandidateSource.MATCHING
+    unemployed: bool = Field(
+        default=True, description="CV-bank people are insured unemployed unless stated otherwise"
+    )
+    note: Note | None = None
+
+
+class ContactIn(StrictIn):
+    outcome: ContactOutcome
+    note: Note | None = None
+
+
+class OutcomeIn(StrictIn):
+    hired: bool
+    start_date: date | None = None
+    note: Note | None = None
+
+    @model_validator(mode="after")
+    def _start_date_for_hire(self) -> "OutcomeIn":
+        if self.hired and self.start_date is None:
+            raise ValueError("a hire needs a start_date")
+        return self
+
+
+class ReasonIn(StrictIn):
+    reason: Reason
+
+
+class CandidateOut(BaseModel):
+    """A candidate; personal details are empty where the caller may not see them."""
+
+    id: uuid.UUID
+    order_id: uuid.UUID
+    details_visible: bool
+    cv_id: uuid.UUID | None
+    name: str | None
+    headline: str | None
+    akasse_organisation_id: uuid.UUID | None
+    unemployed: bool
+    source: CandidateSource
+    found_by_organisation_id: uuid.UUID
+    found_by_name: str
+    status: CandidateStatus
+    contact_outcome: ContactOutcome | None
+    contact_note: str | None
+    contacted_at: datetime | None
+    referred_at: datetime | None
+    start_date: date | None
+    outcome_at: datetime | None
+    archived_at: datetime | None
+    archive_reason: str | None
+    allowed_actions: list[str]
+
+
+class MatchesOut(BaseModel):
+    """The matching service's ranked page, with which CVs are already on the order."""
+
+    total: int
+    items: list[dict[str, Any]]
+    already_on_order: list[uuid.UUID]

@@ -1,0 +1,1 @@
+"""JobAG forwarding from an a-kasse to a jobcentre, and its inbox."""

@@ -1,0 +1,1 @@
+"""STAR's job-order measures per organisation and period."""

@@ -1,0 +1,1 @@
+"""The mediation log (formidlingslog): one append-only row per event on an order."""

@@ -1,0 +1,1 @@
+"""Job orders: register, read, list, edit and move through the statuses."""

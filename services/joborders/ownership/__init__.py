@@ -1,0 +1,1 @@
+"""One mediation owner per order: hand-over, take-over and its history."""

@@ -1,0 +1,46 @@
+"""Mediation-ownership endpoints: hand-over, take-over and the owner history."""
+
+import uuid
+
+from fastapi import APIRouter, Response
+
+from services.joborders.deps import IfMatchHeader, expected_version
+from services.joborders.orders.schemas import OrderOut
+from services.joborders.orders.views import order_with_etag
+from services.joborders.ownership import service as ownership
+from services.joborders.ownership.schemas import OwnerChangeIn, OwnerChangeOut
+from shared.auth import CurrentActor, SessionDep
+from shared.errors import PROBLEM_RESPONSES
+
+router = APIRouter(prefix="/api/orders", tags=["job orders"], responses=PROBLEM_RESPONSES)
+
+
+@router.post("/{order_id}/owner", response_model=OrderOut)
+def change_owner(
+    order_id: uuid.UUID,
+    body: OwnerChangeIn,
+    actor: CurrentActor,
+    session: SessionDep,
+    response: Response,
+    if_match: IfMatchHeader = None,
+) -> OrderOut:
+    """Hand-over by the owner or take-over by an administrator of the coordinator."""
+    order = ownership.change_owner(
+        session,
+        actor,
+        order_id=order_id,
+        reason=body.reason,
+        expected_version=expected_version(if_match, body.version),
+        new_owner_id=body.new_owner_id,
+        new_owner_email=body.new_owner_email,
+    )
+    return order_with_etag(response, order, actor)
+
+
+@router.get("/{order_id}/owners", response_model=list[OwnerChangeOut])
+def owner_history(
+    order_id: uuid.UUID, actor: CurrentActor, session: SessionDep
+) -> list[OwnerChangeOut]:
+    """Who owned the order and why it changed."""
+    rows = ownership.owner_history(session, actor, order_id=order_id)
+    return [OwnerChangeOut.model_validate(r) for r in rows]

@@ -1,0 +1,1 @@
+"""Sharing an order from the coordinating jobcentre with a-kasser."""

@@ -1,0 +1,89 @@
+"""Sharing: the coordinating jobcentre lets a-kasser see an order and propose their members."""
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.joborders.common.store import get_order, get_order_for_update
+from services.joborders.forwarding.jobag import get_jobag
+from services.joborders.mediation_log.service import log_event
+from services.joborders.models import CLOSED_STATUSES, EventType, OrderShare
+from services.joborders.policy import access
+from shared import audit
+from shared.actor import Actor
+from shared.errors import Forbidden, InvalidState, ValidationFailed
+from shared.models import Organisation, OrgKind
+
+
+def share_order(
+    session: Session, actor: Actor, *, order_id: uuid.UUID, organisation_ids: list[uuid.UUID]
+) -> list[OrderShare]:
+    """The coordinating jobcentre shares an order with a-kasser; ownership does not move."""
+    order = get_order_for_update(session, order_id)
+    access.require_visible(session, actor, order, action="order.share")
+    if not access.can_share(actor, order):
+        raise Forbidden(
+            "Only the jobcentre coordinating the order shares it",
+            action="order.share",
+            subject_type="job_order",
+            subject_id=order.id,
+        )
+    if order.status in CLOSED_STATUSES:
+        raise InvalidState("A closed order cannot be shared", current_status=order.status.value)
+    existing = {
+        s.organisation_id: s
+        for s in session.scalars(select(OrderShare).where(OrderShare.order_id == order.id))
+    }
+    for org_id in dict.fromkeys(organisation_ids):
+        if org_id in existing:
+            continue
+        org = session.get(Organisation, org_id)
+        if org is None or org.kind is not OrgKind.AKASSE:
+            raise ValidationFailed(
+                f"{org_id} is not an a-kasse; orders are shared with a-kasser",
+                field="organisation_ids",
+            )
+        reference = get_jobag().share_order(
+            order_id=order.id, from_organisation=actor.organisation_name, to_organisation=org.name
+        )
+        share = OrderShare(
+            order_id=order.id,
+            organisation_id=org.id,
+            shared_by_name=actor.name,
+            jobag_reference=reference,
+        )
+        session.add(share)
+        existing[org.id] = share
+        log_event(
+            session,
+            order,
+            actor,
+            EventType.SHARED,
+            data={"organisation_id": str(org.id), "name": org.name, "jobag_reference": reference},
+        )
+        audit.record(
+            session,
+            actor,
+            "order.share",
+            subject_type="job_order",
+            subject_id=order.id,
+            detail=str(org.id),
+        )
+    session.flush()
+    return sorted(existing.values(), key=lambda s: s.shared_at)
+
+
+def list_shares(session: Session, actor: Actor, *, order_id: uuid.UUID) -> list[OrderShare]:
+    """The a-kasser the order is shared with."""
+    order = get_order(session, order_id)
+    access.require_visible(session, actor, order, action="order.read")
+    stmt = select(OrderShare).where(OrderShare.order_id == order.id).order_by(OrderShare.shared_at)
+    return list(session.scalars(stmt))
+
+
+def share_targets(session: Session, actor: Actor, *, order_id: uuid.UUID) -> list[Organisation]:
+    """The a-kasser the order can still be shared with, by name."""
+    already = {s.organisation_id for s in list_shares(session, actor, order_id=order_id)}
+    stmt = select(Organisation).where(Organisation.kind == OrgKind.AKASSE)
+    return [o for o in session.scalars(stmt.order_by(Organisation.name)) if o.id not in already]

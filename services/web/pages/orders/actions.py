@@ -1,0 +1,169 @@
+"""The jobordre page's order forms: take from the inbox, hand over, forward, share, status."""
+
+import uuid
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from services.joborders.forwarding import service as forwarding
+from services.joborders.forwarding.schemas import ForwardIn, TakeForwardedIn
+from services.joborders.orders import service as order_service
+from services.joborders.orders.schemas import StatusChange
+from services.joborders.ownership import service as ownership
+from services.joborders.ownership.schemas import OwnerChangeIn
+from services.joborders.sharing import service as sharing
+from services.joborders.sharing.schemas import ShareIn
+from services.web.common import PostedForm, WebSession, flash_redirect, form_values
+from services.web.forms import blank_to_none, form_version, validated_or_flash
+from services.web.labels import STATUS_DA
+from shared.auth import CurrentActor
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.post("/jobordrer/{order_id}/tag-ejerskab")
+def take_forwarded(
+    request: Request,
+    order_id: uuid.UUID,
+    session: WebSession,
+    actor: CurrentActor,
+    form: PostedForm,
+) -> Response:
+    """A jobcentre mediator takes ownership of an order forwarded by an a-kasse."""
+    body = TakeForwardedIn()
+    forwarding.take_forwarded_order(
+        session,
+        actor,
+        order_id=order_id,
+        reason=body.reason,
+        expected_version=form_version(form_values(form)),
+    )
+    return flash_redirect(
+        request,
+        f"/jobordrer/{order_id}",
+        "Du er nu formidlingsansvarlig, og jobcentret er tovholder.",
+    )
+
+
+@router.post("/jobordrer/{order_id}/ejer")
+def change_owner(
+    request: Request,
+    order_id: uuid.UUID,
+    session: WebSession,
+    actor: CurrentActor,
+    form: PostedForm,
+) -> Response:
+    """Hand over (owner) or take over (administrator) the mediation ownership."""
+    values = form_values(form)
+    back = f"/jobordrer/{order_id}"
+    body = validated_or_flash(
+        request,
+        OwnerChangeIn,
+        {
+            "new_owner_id": blank_to_none(values.get("user_id")),
+            "reason": values.get("reason", ""),
+            "version": form_version(values),
+        },
+        failure="Ejerskabet er ikke ændret.",
+        back=back,
+    )
+    if isinstance(body, Response):
+        return body
+    order = ownership.change_owner(
+        session,
+        actor,
+        order_id=order_id,
+        reason=body.reason,
+        expected_version=body.version,
+        new_owner_id=body.new_owner_id,
+    )
+    return flash_redirect(request, back, f"{order.owner.name} er nu formidlingsansvarlig.")
+
+
+@router.post("/jobordrer/{order_id}/videreformidl")
+def forward(
+    request: Request,
+    order_id: uuid.UUID,
+    session: WebSession,
+    actor: CurrentActor,
+    form: PostedForm,
+) -> Response:
+    """An a-kasse forwards the order to a jobcentre via JobAG."""
+    values = form_values(form)
+    back = f"/jobordrer/{order_id}"
+    body = validated_or_flash(
+        request,
+        ForwardIn,
+        {
+            "reason": values.get("reason", ""),
+            "jobcentre_id": blank_to_none(values.get("jobcentre_id")),
+        },
+        failure="Jobordren er ikke videreformidlet.",
+        back=back,
+    )
+    if isinstance(body, Response):
+        return body
+    forwarding.forward_order(
+        session, actor, order_id=order_id, reason=body.reason, jobcentre_id=body.jobcentre_id
+    )
+    return flash_redirect(request, back, "Jobordren er videreformidlet til jobcentret via JobAG.")
+
+
+@router.post("/jobordrer/{order_id}/del")
+def share(
+    request: Request,
+    order_id: uuid.UUID,
+    session: WebSession,
+    actor: CurrentActor,
+    form: PostedForm,
+) -> Response:
+    """The jobcentre shares the order with an a-kasse."""
+    back = f"/jobordrer/{order_id}"
+    body = validated_or_flash(
+        request,
+        ShareIn,
+        {"organisation_ids": [v for v in form.getlist("organisation_id") if v]},
+        failure="Jobordren er ikke delt.",
+        back=back,
+    )
+    if isinstance(body, Response):
+        return body
+    sharing.share_order(session, actor, order_id=order_id, organisation_ids=body.organisation_ids)
+    return flash_redirect(
+        request, back, "Jobordren er delt, så a-kasserne kan foreslå deres medlemmer."
+    )
+
+
+@router.post("/jobordrer/{order_id}/status")
+def change_status(
+    request: Request,
+    order_id: uuid.UUID,
+    session: WebSession,
+    actor: CurrentActor,
+    form: PostedForm,
+) -> Response:
+    """The owner changes the order's status."""
+    values = form_values(form)
+    back = f"/jobordrer/{order_id}"
+    body = validated_or_flash(
+        request,
+        StatusChange,
+        {
+            "status": values.get("status", ""),
+            "reason": blank_to_none(values.get("reason")),
+            "version": form_version(values),
+        },
+        failure="Status er ikke ændret.",
+        back=back,
+    )
+    if isinstance(body, Response):
+        return body
+    order_service.change_status(
+        session,
+        actor,
+        order_id=order_id,
+        status=body.status,
+        reason=body.reason,
+        expected_version=body.version,
+    )
+    return flash_redirect(request, back, f"Status er nu »{STATUS_DA[body.status.value]}«.")

@@ -1,0 +1,112 @@
+"""The jobordre page: facts, the candidate pipeline with the allowed actions, the log."""
+
+import uuid
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from services.joborders.candidates import service as candidate_service
+from services.joborders.candidates.views import candidate_out
+from services.joborders.mediation_log.service import mediation_log
+from services.joborders.models import OrderEvent
+from services.joborders.orders.deadlines import today
+from services.joborders.orders.views import order_out
+from services.joborders.ownership.service import eligible_owners
+from services.joborders.policy.actions import allowed_actions
+from services.joborders.policy.disclosure import sees_employer_contact
+from services.joborders.sharing.service import list_shares, share_targets
+from services.web import queries
+from services.web.common import WebSession
+from services.web.labels import CONTACT_OUTCOME_DA, STATUS_DA
+from services.web.templating import dato, render
+from shared.auth import CurrentActor
+from shared.models import OrgKind
+
+router = APIRouter(include_in_schema=False)
+
+
+def _event_text(event: OrderEvent, candidate_names: dict[Any, str]) -> str:
+    data = event.data or {}
+    kind = event.type.value
+    who = candidate_names.get(event.candidate_id, "")
+    if kind == "status_changed":
+        old, new = str(data.get("from", "")), str(data.get("to", ""))
+        text = f"{STATUS_DA.get(old, old)} → {STATUS_DA.get(new, new)}"
+        return text + (f" ({data['reason']})" if data.get("reason") else "")
+    if kind == "owner_changed":
+        return f"til {data.get('to_name', '')}" + (
+            f" – {data['reason']}" if data.get("reason") else ""
+        )
+    if kind == "forwarded":
+        return str(data.get("reason") or "")
+    if kind == "shared":
+        return str(data.get("name") or "")
+    if kind == "contacted":
+        return f"{who} – {CONTACT_OUTCOME_DA.get(data.get('outcome', ''), '')}".strip(" –")
+    if kind == "hired":
+        start = data.get("start_date")
+        return f"{who}" + (f", start {dato(date.fromisoformat(start))}" if start else "")
+    if kind in ("outcome_reversed", "candidate_archived"):
+        return f"{who} – {data.get('reason', '')}".strip(" –")
+    if kind in ("updated", "employer_contact_changed"):
+        return f"{len(data.get('fields', []))} felter"
+    return who
+
+
+@router.get("/jobordrer/{order_id}")
+def order_page(
+    request: Request, order_id: uuid.UUID, session: WebSession, actor: CurrentActor
+) -> Response:
+    """Facts, candidate pipeline with the allowed actions, and the mediation log."""
+    order, candidates = candidate_service.list_candidates(session, actor, order_id=order_id)
+    out = order_out(order, actor)
+    can = set(allowed_actions(session, actor, order))
+    rows = [candidate_out(session, actor, order, c) for c in candidates]
+    names = queries.organisation_names(session)
+    candidate_names: dict[Any, str] = {r.id: r.name for r in rows if r.details_visible and r.name}
+    events = [
+        {
+            "at": e.at,
+            "type": e.type,
+            "actor_name": e.actor_name,
+            "organisation_id": e.organisation_id,
+            "text": _event_text(e, candidate_names),
+        }
+        for e in mediation_log(session, actor, order_id=order_id)
+    ]
+    if "search_candidates" in can:
+        can.add("find")
+    status_targets = sorted(a.split(":", 1)[1] for a in can if a.startswith("status:"))
+    on = today()
+    return render(
+        request,
+        "orders/detail.html",
+        actor,
+        session=session,
+        nav_active="orders",
+        order=out,
+        overdue=out.overdue,
+        can=can,
+        status_targets=status_targets,
+        can_order_forms=bool(
+            status_targets or can & {"hand_over", "take_over", "forward", "share"}
+        ),
+        candidates=rows,
+        hired_count=sum(1 for r in rows if r.status.value == "hired"),
+        events=events,
+        org_names=names,
+        owner_name=out.owner_name,
+        shares=[
+            names.get(s.organisation_id, "") for s in list_shares(session, actor, order_id=order_id)
+        ],
+        show_contact=sees_employer_contact(actor, order),
+        days_open=(on - order.received_at.date()).days,
+        today=on.isoformat(),
+        colleagues=eligible_owners(session, actor, order=order)
+        if can & {"hand_over", "take_over"}
+        else [],
+        jobcentres=queries.organisations(session, OrgKind.JOBCENTRE) if "forward" in can else [],
+        akasser=share_targets(session, actor, order_id=order_id) if "share" in can else [],
+    )
