@@ -22,8 +22,8 @@ install: $(STAMP) model
 # The tuned model is the base model plus the committed adapter
 # (models/jobbro-minilm-da-adapter/, <1 MB): assembled here, never trained here.
 model: $(STAMP)
-	$(BIN)/python -m services.matching.model_setup $(MODEL_DIR)
-	$(BIN)/python -m services.matching.occupations.assemble
+	$(BIN)/python -m services.ml.model_setup $(MODEL_DIR)
+	$(BIN)/python -m services.ml.assemble
 
 run: install
 	$(BIN)/jobbro db upgrade

@@ -20,15 +20,15 @@ from typing import Any
 
 import numpy as np
 
-from services.matching.occupations.assemble import STAMP_FILE, assemble, save_adapter
 from services.matching.occupations.data import (
     english_occupations,
     essential_skills_en,
     isco_group_labels_da,
     load_occupations,
 )
-from services.matching.occupations.devset import load_devset
 from services.matching.occupations.normalize import clean_title
+from services.ml.assemble import STAMP_FILE, assemble, save_adapter
+from services.ml.devset import load_devset
 
 log = logging.getLogger(__name__)
 

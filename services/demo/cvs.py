@@ -1,4 +1,4 @@
-"""Demo data for this service: 5,000 CVs across Norddjurs and Aarhus, indexed."""
+"""Demo CVs: 5,000 across Norddjurs and Aarhus, upserted through the CV bank and indexed."""
 
 import json
 import random
@@ -6,8 +6,8 @@ import random
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from services.demo.cv_generator import generate, unemployed_since
 from services.matching import service
-from services.matching.demo_cvs import generate, unemployed_since
 from services.matching.models import Cv
 from shared.actor import Actor
 from shared.models import Organisation, OrgKind

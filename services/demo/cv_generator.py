@@ -6,12 +6,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-from services.matching.occupations.data import Occupation, load_occupations
+from services.matching.occupations.data import DATA_DIR, Occupation, load_occupations
 
-KOMPETENCER_TSV = Path(__file__).resolve().parent / "data" / "kompetencer" / "da_train_snippets.tsv"
+# The Kompetencer corpus sits next to the ESCO files in matching's data folder.
+KOMPETENCER_TSV = DATA_DIR.parent / "kompetencer" / "da_train_snippets.tsv"
 # Demo dates are fixed, so a load today and a load next year give the same CVs.
 REFERENCE_DATE = date(2026, 11, 1)
 
