@@ -139,7 +139,7 @@ def normalizer(request: pytest.FixtureRequest) -> Iterator["TitleNormalizer"]:
     # embedding (1-2 min) happens once per model, not once per test run. The
     # English labels the product adds (35k more) would make that 5x longer;
     # test_normalize checks them with the lexical signal instead.
-    cache = request.config.cache
+    cache = getattr(request.config, "cache", None)  # absent under -p no:cacheprovider
     cache_dir = cache.mkdir("jobbro-occupation-labels") if cache is not None else None
     built = TitleNormalizer(load_occupations(), embedder=get_embedder(), cache_dir=cache_dir)
     set_normalizer(built)
