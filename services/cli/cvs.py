@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from shared.actor import Actor
+from shared.actor import Actor, system_actor
 
 app = typer.Typer(help="The CV bank.", no_args_is_help=True)
 
@@ -21,14 +21,7 @@ def _source_actor(organisation: str) -> Actor:
         org = session.scalar(select(Organisation).where(Organisation.name == organisation))
         if org is None:
             raise typer.BadParameter(f"no organisation named {organisation!r}")
-        return Actor(
-            kind="system",
-            id=None,
-            name="jobbro cvs import",
-            organisation_id=org.id,
-            organisation_name=org.name,
-            organisation_kind=org.kind,
-        )
+        return system_actor(org, "jobbro cvs import")
 
 
 @app.command("import")

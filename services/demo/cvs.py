@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from services.demo.cv_generator import generate, unemployed_since
 from services.matching import service
 from services.matching.models import Cv
-from shared.actor import Actor
+from shared.actor import Actor, system_actor
 from shared.models import Organisation, OrgKind
 
 # The CV source of the demo is the jobcentre's system, as in production.
@@ -20,14 +20,7 @@ def _source_actor(session: Session) -> Actor:
     org = session.scalar(select(Organisation).where(Organisation.name == CV_SOURCE_ORGANISATION))
     if org is None or org.kind is not OrgKind.JOBCENTRE:
         raise RuntimeError(f"demo organisation {CV_SOURCE_ORGANISATION!r} is missing")
-    return Actor(
-        kind="system",
-        id=None,
-        name="demo CV source",
-        organisation_id=org.id,
-        organisation_name=org.name,
-        organisation_kind=org.kind,
-    )
+    return system_actor(org, "demo CV source")
 
 
 def load(session: Session, *, cvs: int = 5000, seed: int = 7, **_: int) -> dict[str, int]:

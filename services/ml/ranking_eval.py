@@ -170,7 +170,7 @@ def run_ranking_eval(
     """Load the CVs into a fresh installation, rank every order, score against the qrels."""
     from services.matching import indexing, service
     from shared import db
-    from shared.actor import Actor
+    from shared.actor import system_actor
     from shared.identity.service import get_or_create_organisation
     from shared.models import OrgKind
     from shared.settings import get_matching_settings
@@ -186,14 +186,7 @@ def run_ranking_eval(
             org = get_or_create_organisation(
                 session, name="Evaluation jobcentre", kind=OrgKind.JOBCENTRE
             )
-            actor = Actor(
-                kind="system",
-                id=None,
-                name="jobbro eval ranking",
-                organisation_id=org.id,
-                organisation_name=org.name,
-                organisation_kind=org.kind,
-            )
+            actor = system_actor(org, "jobbro eval ranking")
         started = time.perf_counter()
         log(f"ingesting {len(cvs)} CVs (titles are linked to occupations, texts embedded)")
         with db.unit_of_work() as session:
