@@ -4,8 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 MODEL_DIR := models/all-MiniLM-L6-v2
+# The browser tests drive Debian's Chromium at this path, never a downloaded one.
+JOBBRO_CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test lint install model clean bench
+.PHONY: run test lint install model chromium clean bench
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -22,8 +24,8 @@ install: $(STAMP) model
 # The tuned model is the base model plus the committed adapter
 # (models/jobbro-minilm-da-adapter/, <1 MB): assembled here, never trained here.
 model: $(STAMP)
-	$(BIN)/python -m services.matching.model_setup $(MODEL_DIR)
-	$(BIN)/python -m services.matching.occupations.assemble
+	$(BIN)/python -m services.ml.model_setup $(MODEL_DIR)
+	$(BIN)/python -m services.ml.assemble
 
 run: install
 	$(BIN)/jobbro db upgrade
@@ -35,7 +37,20 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check services shared tests bench migrations
 	$(BIN)/mypy services shared
 
-test: install lint
+# As root, install Debian's chromium when it is missing (a fresh machine has the
+# package lists of its image, so update only if the first try fails). Otherwise the
+# browser tests skip, with one line saying how to install it. dpkg needs the sbin
+# directories, which a clean environment's PATH may lack.
+chromium:
+	@if [ ! -x "$(JOBBRO_CHROMIUM)" ] && [ "$$(id -u)" = 0 ]; then \
+		echo "installing Debian's chromium for the browser tests"; \
+		export DEBIAN_FRONTEND=noninteractive PATH="$$PATH:/usr/sbin:/sbin"; \
+		apt-get install -y -qq chromium >/dev/null 2>&1 \
+		|| { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq chromium >/dev/null 2>&1; } \
+		|| echo "could not install chromium; the browser tests will be skipped"; \
+	fi
+
+test: install lint chromium
 	$(BIN)/python -m pytest
 
 bench: install

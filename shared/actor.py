@@ -4,7 +4,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Literal
 
-from shared.models import OrgKind, Role
+from shared.models import Organisation, OrgKind, Role
 
 ActorKind = Literal["user", "api_key", "system"]
 
@@ -32,3 +32,15 @@ class Actor:
     @property
     def is_administrator(self) -> bool:
         return self.role is Role.ADMINISTRATOR
+
+
+def system_actor(organisation: Organisation, name: str) -> Actor:
+    """Jobbro itself acting for `organisation`: a command, the demo loader, an evaluation."""
+    return Actor(
+        kind="system",
+        id=None,
+        name=name,
+        organisation_id=organisation.id,
+        organisation_name=organisation.name,
+        organisation_kind=organisation.kind,
+    )

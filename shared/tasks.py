@@ -31,6 +31,9 @@ def _make_celery() -> Celery:
         task_time_limit=360,
         broker_connection_retry_on_startup=True,
         timezone="UTC",
+        # Beat's last-run times belong with the other state, not in whatever
+        # directory the worker was started from.
+        beat_schedule_filename=str(settings.data_dir / "celerybeat-schedule"),
         beat_schedule={
             "remind-overdue-orders": {
                 "task": "joborders.remind_overdue",

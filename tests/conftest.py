@@ -1,4 +1,7 @@
-"""Test fixtures: a database of the run's own (PostgreSQL when offered, else SQLite)."""
+"""Test fixtures: a database of the run's own (PostgreSQL when offered, else SQLite).
+
+Also the title normaliser, which the occupation, CLI and API tests share.
+"""
 
 import os
 import shutil
@@ -6,6 +9,7 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 _TMP = Path(tempfile.mkdtemp(prefix="jobbro-test-"))
 os.environ.setdefault("JOBBRO_ENV", "test")
@@ -22,6 +26,9 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from shared import db, migrate  # noqa: E402
+
+if TYPE_CHECKING:
+    from services.matching.occupations.normalize import TitleNormalizer
 
 PG_URL = os.environ.get("JOBBRO_TEST_POSTGRES_URL", "")
 REDIS_URL = os.environ.get("JOBBRO_TEST_REDIS_URL", "")
@@ -119,3 +126,22 @@ def app():  # type: ignore[no-untyped-def]
 def client(app, database: str) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
     with TestClient(app, raise_server_exceptions=False) as c:
         yield c
+
+
+@pytest.fixture(scope="session")
+def normalizer(request: pytest.FixtureRequest) -> Iterator["TitleNormalizer"]:
+    """The installed model over the Danish labels, installed as the process-wide normaliser."""
+    from services.matching.index.embedding import get_embedder
+    from services.matching.occupations.data import load_occupations
+    from services.matching.occupations.normalize import TitleNormalizer, set_normalizer
+
+    # The pytest cache outlives the run's temporary data dir, so the label
+    # embedding (1-2 min) happens once per model, not once per test run. The
+    # English labels the product adds (35k more) would make that 5x longer;
+    # test_normalize checks them with the lexical signal instead.
+    cache = getattr(request.config, "cache", None)  # absent under -p no:cacheprovider
+    cache_dir = cache.mkdir("jobbro-occupation-labels") if cache is not None else None
+    built = TitleNormalizer(load_occupations(), embedder=get_embedder(), cache_dir=cache_dir)
+    set_normalizer(built)
+    yield built
+    set_normalizer(None)

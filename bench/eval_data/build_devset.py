@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from services.matching.demo_cvs import (
+from services.demo.cv_generator import (
     COMPETENCES,
     _pick,
     _snippets,

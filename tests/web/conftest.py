@@ -55,11 +55,25 @@ def _server_env(data_dir: Path, database_url: str | None) -> dict[str, str]:
     return env
 
 
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Skip a browser test before its fixtures run when Debian's Chromium is missing.
+
+    A hook rather than a fixture: pytest sets up the browser (and the live server with
+    its demo load) before function fixtures, and a skip from a fixture is reported per
+    test, while one raised here is folded into a single summary line.
+    """
+    if "browser" not in item.fixturenames and item.get_closest_marker("browser") is None:
+        return
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.skip(
+            f"no Chromium at {CHROMIUM}: install it with `sudo apt-get install chromium`"
+            " (`make test` does so when run as root)"
+        )
+
+
 @pytest.fixture(scope="session")
 def live_server() -> Iterator[str]:
     """Migrate, load demo data and serve Jobbro on a free local port; yields its URL."""
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
     if EXTERNAL_URL:
         seed_cvs(EXTERNAL_URL)
         yield EXTERNAL_URL

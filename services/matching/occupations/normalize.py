@@ -71,7 +71,7 @@ def _file_digest(path: Path) -> str:
     st = path.stat()
     key = (str(path), st.st_size, st.st_mtime_ns)
     if key not in _digests:
-        from services.matching.occupations.assemble import file_sha256
+        from services.matching.occupations.tuned_model import file_sha256
 
         _digests[key] = file_sha256(path)
     return _digests[key]
@@ -128,7 +128,7 @@ def _adapter_parts(
     embedder: TextEmbedder,
 ) -> tuple[_BaseOfAdapter, np.ndarray, np.ndarray] | None:
     """For a tuned model that is base + linear adapter: (base encoder, W, b); else None."""
-    from services.matching.occupations.assemble import STAMP_FILE, adapter_of
+    from services.matching.occupations.tuned_model import STAMP_FILE, adapter_of
 
     path = getattr(embedder, "path", None)
     if not isinstance(path, Path) or getattr(embedder, "model", None) is None:

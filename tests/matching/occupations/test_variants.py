@@ -8,8 +8,8 @@ import pytest
 
 from services.matching.occupations.data import english_labels, load_occupations
 from services.matching.occupations.normalize import TitleNormalizer
-from services.matching.occupations.realistic import ad_form, build_realistic, star_form
 from services.matching.occupations.variants import VARIANT_WEIGHT, title_variants
+from services.ml.realistic import ad_form, build_realistic, star_form
 
 
 def forms(title: str) -> list[str]:

@@ -185,7 +185,7 @@ def test_changes_to_the_bank_show_in_the_next_search(cv_source: Actor, mediator:
 
 def test_a_short_page_is_the_head_of_the_full_ranking(cv_source: Actor, mediator: Actor) -> None:
     """Competences are scored only for rows that can still reach the page: same pages."""
-    from services.matching.demo_cvs import generate
+    from services.demo.cv_generator import generate
 
     lines = [
         json.dumps(d.data | {"external_id": f"p{i}"}, ensure_ascii=False).encode()

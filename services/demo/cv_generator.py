@@ -6,12 +6,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-from services.matching.occupations.data import Occupation, load_occupations
+from services.matching.occupations.data import DATA_DIR, Occupation, load_occupations
 
-KOMPETENCER_TSV = Path(__file__).resolve().parent / "data" / "kompetencer" / "da_train_snippets.tsv"
+# The Kompetencer corpus sits next to the ESCO files in matching's data folder.
+KOMPETENCER_TSV = DATA_DIR.parent / "kompetencer" / "da_train_snippets.tsv"
 # Demo dates are fixed, so a load today and a load next year give the same CVs.
 REFERENCE_DATE = date(2026, 11, 1)
 
@@ -237,15 +237,10 @@ def _education(rng: random.Random, occ: Occupation) -> list[dict[str, Any]]:
     return [{"title": "Folkeskolens afgangsprøve", "institution": "", "completed_year": year}]
 
 
-def make_cv(rng: random.Random, index: int, seed: int, occ: Occupation) -> DemoCv:
-    """One varied CV whose main wish is `occ`."""
-    personal, social = _snippets()
-    isco = occ.isco_group
-    years = rng.randint(0, 25)
-    related = _related(rng, occ)
-    desired = [{"title": rng.choice(occ.labels), "occupation_uri": occ.uri}]
-    if rng.random() < 0.35:
-        desired.append({"title": related.preferred_label, "occupation_uri": related.uri})
+def _experience(
+    rng: random.Random, occ: Occupation, related: Occupation, years: int
+) -> list[dict[str, str]]:
+    """Up to three jobs back from the reference date, the latest in the wished occupation."""
     experience = []
     end = REFERENCE_DATE - timedelta(days=rng.randint(10, 500))
     for n in range(rng.choice([0, 1, 1, 2, 2, 3]) if years else 0):
@@ -265,16 +260,21 @@ def make_cv(rng: random.Random, index: int, seed: int, occ: Occupation) -> DemoC
             }
         )
         end = start - timedelta(days=rng.randint(0, 200))
-    own = _pick(COMPETENCES, isco)
-    professional = rng.sample(own, k=min(len(own), rng.randint(2, 5)))
-    professional += rng.sample(social, k=rng.randint(0, 2))
-    certs_pool = _pick(CERTIFICATES, isco)
-    certificates = rng.sample(certs_pool, k=rng.randint(0, min(2, len(certs_pool))))
+    return experience
+
+
+def _licences(rng: random.Random, isco: str) -> list[str]:
+    """Most have a car licence; drivers (ISCO 832/833) have the heavier ones too."""
     licences = ["B"] if rng.random() < 0.85 else []
     if isco.startswith("833"):
         licences += rng.choice([["C"], ["C", "CE"], ["D"], ["C", "CE", "D"]])
     elif isco.startswith("832"):
         licences += rng.choice([[], ["C"]])
+    return licences
+
+
+def _languages(rng: random.Random) -> list[dict[str, str]]:
+    """Danish as mother tongue for most, otherwise learnt; English for many."""
     languages = [{"language": "da", "level": "native"}]
     if rng.random() < 0.15:
         languages = [
@@ -283,6 +283,26 @@ def make_cv(rng: random.Random, index: int, seed: int, occ: Occupation) -> DemoC
         ]
     if rng.random() < 0.6:
         languages.append({"language": "en", "level": rng.choice(["basic", "good", "fluent"])})
+    return languages
+
+
+def make_cv(rng: random.Random, index: int, seed: int, occ: Occupation) -> DemoCv:
+    """One varied CV whose main wish is `occ`."""
+    personal, social = _snippets()
+    isco = occ.isco_group
+    years = rng.randint(0, 25)
+    related = _related(rng, occ)
+    desired = [{"title": rng.choice(occ.labels), "occupation_uri": occ.uri}]
+    if rng.random() < 0.35:
+        desired.append({"title": related.preferred_label, "occupation_uri": related.uri})
+    experience = _experience(rng, occ, related, years)
+    own = _pick(COMPETENCES, isco)
+    professional = rng.sample(own, k=min(len(own), rng.randint(2, 5)))
+    professional += rng.sample(social, k=rng.randint(0, 2))
+    certs_pool = _pick(CERTIFICATES, isco)
+    certificates = rng.sample(certs_pool, k=rng.randint(0, min(2, len(certs_pool))))
+    licences = _licences(rng, isco)
+    languages = _languages(rng)
     area = NORDDJURS if rng.random() < 0.45 else AARHUS
     hours = rng.choice([37, 37, 37, 37, 32, 30, 25, 20])
     available = None if rng.random() < 0.7 else REFERENCE_DATE + timedelta(days=rng.randint(1, 90))

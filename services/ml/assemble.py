@@ -7,10 +7,9 @@ for byte and adds the layer as sentence-transformers `Dense` + `Normalize`
 modules; `jobbro model train` writes the adapter and then assembles through
 the same function, so a fresh checkout and a training run give the same model.
 
-Run as `python -m services.matching.occupations.assemble [ADAPTER] [BASE] [OUTPUT]`.
+Run as `python -m services.ml.assemble [ADAPTER] [BASE] [OUTPUT]`.
 """
 
-import hashlib
 import json
 import shutil
 import sys
@@ -19,24 +18,14 @@ from typing import Any
 
 import numpy as np
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
+from services.matching.occupations.tuned_model import STAMP_FILE, file_sha256
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
 ADAPTER_DIR = REPO_ROOT / "models" / "jobbro-minilm-da-adapter"
 ADAPTER_FILE = "adapter.safetensors"
-# Written last into an assembled model: what it was built from. A folder whose
-# stamp matches the adapter and base is left alone, so `make model` is cheap.
-STAMP_FILE = "assembled_from.json"
 # Copied from the adapter folder into the model, where the product reads them
 # (the lexical weight recorded by the evaluation lives in training.json).
 CARRIED_FILES = ("training.json", "MODEL_CARD.md")
-
-
-def file_sha256(path: Path) -> str:
-    """Hex sha256 of a file's bytes."""
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def base_weights_sha256(base_model: Path) -> str:
@@ -154,28 +143,6 @@ def assemble(adapter_dir: Path, base_model: Path, output: Path, *, force: bool =
     shutil.rmtree(output, ignore_errors=True)
     tmp.rename(output)
     return True
-
-
-def adapter_of(model_path: Path) -> tuple[np.ndarray, np.ndarray] | None:
-    """(W, b) if `model_path` is an assembled base + adapter model, else None.
-
-    The normaliser uses it to derive the tuned label vectors from the base ones
-    (normalise(W·x + b)) instead of embedding 45k labels again per model.
-    """
-    if not (model_path / STAMP_FILE).is_file():
-        return None
-    from safetensors.numpy import load_file
-
-    modules = json.loads((model_path / "modules.json").read_text())
-    paths = [m["path"] for m in modules]
-    if len(paths) < 2 or not paths[-2].endswith("_Dense") or not paths[-1].endswith("_Normalize"):
-        return None
-    dense_dir = model_path / paths[-2]
-    cfg = json.loads((dense_dir / "config.json").read_text())
-    if not cfg.get("activation_function", "").endswith("Identity"):
-        return None
-    tensors = load_file(str(dense_dir / "model.safetensors"))
-    return tensors["linear.weight"].astype(np.float32), tensors["linear.bias"].astype(np.float32)
 
 
 def main(argv: list[str]) -> int:

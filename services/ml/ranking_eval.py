@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from services.matching.contract import OrderQuery
-from services.matching.schemas import CvIn
+from services.matching.cvbank.schemas import CvIn
 from services.matching.text_builder import cv_full_text, order_full_text
 
 Log = Callable[[str], None]
@@ -107,7 +107,7 @@ def bm25_runs(
 @contextmanager
 def _isolated_installation(workdir: Path) -> Iterator[None]:
     """A throw-away database and index, with tasks in-process, for one evaluation."""
-    from services.matching import ranking
+    from services.matching.search import scoring
     from shared import db, migrate
     from shared.settings import get_matching_settings
     from shared.tasks import celery_app
@@ -119,13 +119,13 @@ def _isolated_installation(workdir: Path) -> Iterator[None]:
     old_dir, old_eager = settings.index_dir, celery_app.conf.task_always_eager
     settings.index_dir = workdir / "index"
     celery_app.conf.task_always_eager = True
-    ranking.reset_cache()
+    scoring.reset_cache()
     try:
         yield
     finally:
         settings.index_dir = old_dir
         celery_app.conf.task_always_eager = old_eager
-        ranking.reset_cache()
+        scoring.reset_cache()
         db.get_engine().dispose()
 
 
@@ -145,7 +145,7 @@ def _weights(semantic: float, lexical: float, requirements: float) -> Iterator[N
 def _product_runs(
     orders: list[tuple[str, OrderQuery]], actor: Any
 ) -> tuple[dict[str, list[str]], list[float]]:
-    from services.matching import service
+    from services.matching.search import service
     from shared import db
 
     runs: dict[str, list[str]] = {}
@@ -168,9 +168,10 @@ def run_ranking_eval(
     log: Log = print,
 ) -> dict[str, Any]:
     """Load the CVs into a fresh installation, rank every order, score against the qrels."""
-    from services.matching import indexing, service
+    from services.matching.cvbank import ingest
+    from services.matching.index import pipeline
     from shared import db
-    from shared.actor import Actor
+    from shared.actor import system_actor
     from shared.identity.service import get_or_create_organisation
     from shared.models import OrgKind
     from shared.settings import get_matching_settings
@@ -186,22 +187,15 @@ def run_ranking_eval(
             org = get_or_create_organisation(
                 session, name="Evaluation jobcentre", kind=OrgKind.JOBCENTRE
             )
-            actor = Actor(
-                kind="system",
-                id=None,
-                name="jobbro eval ranking",
-                organisation_id=org.id,
-                organisation_name=org.name,
-                organisation_kind=org.kind,
-            )
+            actor = system_actor(org, "jobbro eval ranking")
         started = time.perf_counter()
         log(f"ingesting {len(cvs)} CVs (titles are linked to occupations, texts embedded)")
         with db.unit_of_work() as session:
-            result = service.bulk_upsert(
+            result = ingest.bulk_upsert(
                 session, actor, lines=(cv.model_dump_json().encode() for cv in cvs)
             )
         with db.unit_of_work() as session:
-            indexing.embed_cvs(session)
+            pipeline.embed_cvs(session)
         report["ingest_seconds"] = round(time.perf_counter() - started, 1)
         if result.failed:
             report["ingest_errors"] = [e.model_dump() for e in result.errors[:10]]

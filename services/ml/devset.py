@@ -14,9 +14,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from services.matching.occupations.data import Occupation, load_occupations
-from services.matching.occupations.normalize import clean_title
+from services.matching.occupations.titles import clean_title
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 DEVSET_DIR = REPO_ROOT / "bench" / "eval_data" / "normalize"
 SEED = 20261122
 HELD_OUT_PER_SPLIT = 250

@@ -9,14 +9,14 @@ from typing import Any
 import numpy as np
 
 from services.matching.occupations.data import english_labels, load_occupations
-from services.matching.occupations.devset import DevSet, Query, index_occupations, load_devset
 from services.matching.occupations.normalize import (
     QueryScores,
     TextEmbedder,
     TitleNormalizer,
     expand_queries,
 )
-from services.matching.occupations.realistic import kompetencer_lines, load_realistic
+from services.ml.devset import DevSet, Query, index_occupations, load_devset
+from services.ml.realistic import kompetencer_lines, load_realistic
 
 WEIGHT_GRID = tuple(round(w, 2) for w in np.arange(0.0, 1.0001, 0.1))
 
@@ -181,3 +181,17 @@ def evaluate(
         literal[f"{model_name}+char_ngram"] = per_split(model_name, best, literal=True)
     report["seconds"] = round(time.perf_counter() - started, 1)
     return report
+
+
+def installed_embedders(include_tuned: bool = True) -> dict[str, Any]:
+    """The installed base and (optionally) tuned models, named as the report names them."""
+    from services.matching.index.embedding import Embedder, model_present
+    from shared.settings import get_matching_settings
+
+    settings = get_matching_settings()
+    embedders: dict[str, Any] = {}
+    if model_present(settings.model_path):
+        embedders["base:" + settings.model_path.name] = Embedder(settings.model_path)
+    if include_tuned and model_present(settings.tuned_model_path):
+        embedders["tuned:" + settings.tuned_model_path.name] = Embedder(settings.tuned_model_path)
+    return embedders

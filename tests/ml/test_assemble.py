@@ -8,12 +8,13 @@ import numpy as np
 import pytest
 
 from services.matching.index.embedding import Embedder
-from services.matching.occupations import assemble as asm
 from services.matching.occupations import labelpack
-from services.matching.occupations import train as train_mod
 from services.matching.occupations.data import load_occupations
 from services.matching.occupations.normalize import TitleNormalizer, apply_adapter
-from services.matching.occupations.train import Pair, TrainConfig, train_adapter
+from services.matching.occupations.tuned_model import adapter_of
+from services.ml import assemble as asm
+from services.ml import train as train_mod
+from services.ml.train import Pair, TrainConfig, train_adapter
 from shared.settings import get_matching_settings
 
 TEXTS = ["sosu-assistent", "Erfaren lagermedarbejder søges", "Python-udvikler", "tømrer"]
@@ -109,7 +110,7 @@ def test_assembly_is_skipped_when_current_and_refuses_another_base(
     out = tmp_path / "model"
     assert asm.assemble(adapter_dir, base_model, out) is True
     assert asm.assemble(adapter_dir, base_model, out) is False
-    parts = asm.adapter_of(out)
+    parts = adapter_of(out)
     assert parts is not None
     np.testing.assert_array_equal(parts[0], weight)
 
@@ -131,7 +132,7 @@ def test_normaliser_derives_tuned_label_vectors_from_the_base_cache(
     cache = tmp_path / "cache"
     normalizer = TitleNormalizer(occs, embedder=tuned, cache_dir=cache)
     assert normalizer._label_emb is not None
-    from services.matching.occupations.normalize import clean_title
+    from services.matching.occupations.titles import clean_title
 
     direct = tuned.encode([clean_title(label) for label in normalizer.labels])
     np.testing.assert_allclose(normalizer._label_emb, direct, atol=2e-6)

@@ -20,15 +20,15 @@ from typing import Any
 
 import numpy as np
 
-from services.matching.occupations.assemble import STAMP_FILE, assemble, save_adapter
 from services.matching.occupations.data import (
     english_occupations,
     essential_skills_en,
     isco_group_labels_da,
     load_occupations,
 )
-from services.matching.occupations.devset import load_devset
-from services.matching.occupations.normalize import clean_title
+from services.matching.occupations.titles import clean_title
+from services.ml.assemble import STAMP_FILE, assemble, save_adapter
+from services.ml.devset import load_devset
 
 log = logging.getLogger(__name__)
 
@@ -235,6 +235,41 @@ def adapter_dir_for(model: Path) -> Path:
     return model.with_name(model.name + "-adapter")
 
 
+def _optimizer(model: Any, config: TrainConfig, total_steps: int) -> tuple[Any, Any]:
+    """AdamW over the trainable weights, linear warm-up then linear decay to zero."""
+    import torch
+
+    warmup = max(1, int(total_steps * config.warmup_fraction))
+    optimizer = torch.optim.AdamW(
+        [p for p in model.parameters() if p.requires_grad],
+        lr=config.learning_rate,
+        weight_decay=config.weight_decay,
+    )
+
+    def lr_at(step: int) -> float:
+        if step < warmup:
+            return (step + 1) / warmup
+        return max(0.0, (total_steps - step) / max(1, total_steps - warmup))
+
+    return optimizer, torch.optim.lr_scheduler.LambdaLR(optimizer, lr_at)
+
+
+def _in_batch_loss(model: Any, batch: list[Pair], scale: float) -> Any:
+    """Symmetric in-batch-negatives loss: each anchor against every positive, both ways."""
+    import torch
+
+    anchors = model.tokenize([p.anchor for p in batch])
+    positives = model.tokenize([p.positive for p in batch])
+    a = torch.nn.functional.normalize(model(anchors)["sentence_embedding"], dim=-1)
+    b = torch.nn.functional.normalize(model(positives)["sentence_embedding"], dim=-1)
+    logits = a @ b.T * scale
+    target = torch.arange(len(batch))
+    return (
+        torch.nn.functional.cross_entropy(logits, target)
+        + torch.nn.functional.cross_entropy(logits.T, target)
+    ) / 2
+
+
 def train(
     base_model: Path,
     output: Path,
@@ -267,35 +302,14 @@ def train(
                 param.requires_grad = False
     epoch_batches = [make_batches(pairs, config.batch_size, rng) for _ in range(config.epochs)]
     total_steps = sum(len(b) for b in epoch_batches)
-    warmup = max(1, int(total_steps * config.warmup_fraction))
-    optimizer = torch.optim.AdamW(
-        [p for p in model.parameters() if p.requires_grad],
-        lr=config.learning_rate,
-        weight_decay=config.weight_decay,
-    )
-
-    def lr_at(step: int) -> float:
-        if step < warmup:
-            return (step + 1) / warmup
-        return max(0.0, (total_steps - step) / max(1, total_steps - warmup))
-
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_at)
+    optimizer, scheduler = _optimizer(model, config, total_steps)
     log.info("training on %d pairs, %d steps", len(pairs), total_steps)
     step = 0
     losses: list[float] = []
     stopped_early = False
     for batches in epoch_batches:
         for batch in batches:
-            anchors = model.tokenize([p.anchor for p in batch])
-            positives = model.tokenize([p.positive for p in batch])
-            a = torch.nn.functional.normalize(model(anchors)["sentence_embedding"], dim=-1)
-            b = torch.nn.functional.normalize(model(positives)["sentence_embedding"], dim=-1)
-            logits = a @ b.T * config.scale
-            target = torch.arange(len(batch))
-            loss = (
-                torch.nn.functional.cross_entropy(logits, target)
-                + torch.nn.functional.cross_entropy(logits.T, target)
-            ) / 2
+            loss = _in_batch_loss(model, batch, config.scale)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()
@@ -399,6 +413,62 @@ def _force_float32_config(path: Path) -> None:
     config_path.write_text(json.dumps(cfg, indent=2) + "\n")
 
 
+def _card_method(cfg: dict[str, Any]) -> list[str]:
+    """The card's lines on how the model was trained, per method."""
+    return (
+        [
+            "Method `adapter`: the base transformer is frozen; a 384×384 linear layer",
+            "(identity-initialised, penalty"
+            f" {cfg['adapter_identity_penalty']}·‖W−I‖²/384) plus re-normalisation is",
+            "trained on the base embeddings of the pairs with a symmetric in-batch-",
+            f"negatives loss (scale {cfg['scale']}), AdamW lr {cfg['adapter_learning_rate']},",
+            f"batch {cfg['adapter_batch_size']} (no shared occupation, ISCO group or text),",
+            f"{cfg['adapter_epochs']} epochs, seed {cfg['seed']}, {cfg['threads']} CPU threads.",
+        ]
+        if cfg.get("method") == "adapter"
+        else [
+            "Method `full`: symmetric in-batch-negatives loss"
+            f" (scale {cfg['scale']}), AdamW lr {cfg['learning_rate']},",
+            f"warm-up {cfg['warmup_fraction']:.0%} then linear decay,"
+            f" batch {cfg['batch_size']} (no shared occupation, ISCO group or text),",
+            f"{cfg['epochs']} epoch(s), max length {cfg['max_seq_length']} while training,",
+            f"seed {cfg['seed']}, {cfg['threads']} CPU threads,"
+            f" token embeddings frozen: {cfg['freeze_embeddings']}.",
+        ]
+    )
+
+
+def _card_evaluation(evaluation: dict[str, Any]) -> list[str]:
+    """The card's evaluation tables (test splits) and how to read them."""
+    lines: list[str] = []
+    for split, title in (
+        ("test", "dev set test split"),
+        ("realistic_test", "constructed realistic titles, test split"),
+    ):
+        rows = [(n, r[split]) for n, r in evaluation["methods"].items() if split in r]
+        if not rows:
+            continue
+        lines += [
+            f"## Evaluation (`jobbro eval normalize`, {title})",
+            "",
+            "| method | MRR | MAP | success@1 | success@10 |",
+            "|---|---|---|---|---|",
+            *(
+                f"| {n} | {t['mrr']} | {t['map']} | {t['success@1']} | {t['success@10']} |"
+                for n, t in rows
+            ),
+            "",
+        ]
+    lines += [
+        "Dev queries are alternative labels of held-out occupations; those occupations",
+        "keep only their preferred label in the index. Realistic titles are those labels",
+        "rewritten into STAR and job-ad forms by fixed rules (constructed, not real).",
+        "See docs/occupations.md.",
+        "",
+    ]
+    return lines
+
+
 def model_card(info: dict[str, Any]) -> str:
     """A short model card in Markdown from the training record."""
     cfg = info["config"]
@@ -427,28 +497,7 @@ def model_card(info: dict[str, Any]) -> str:
         "",
         "## Parameters",
         "",
-        *(
-            [
-                "Method `adapter`: the base transformer is frozen; a 384×384 linear layer",
-                "(identity-initialised, penalty"
-                f" {cfg['adapter_identity_penalty']}·‖W−I‖²/384) plus re-normalisation is",
-                "trained on the base embeddings of the pairs with a symmetric in-batch-",
-                f"negatives loss (scale {cfg['scale']}), AdamW lr {cfg['adapter_learning_rate']},",
-                f"batch {cfg['adapter_batch_size']} (no shared occupation, ISCO group or text),",
-                f"{cfg['adapter_epochs']} epochs, seed {cfg['seed']},"
-                f" {cfg['threads']} CPU threads.",
-            ]
-            if cfg.get("method") == "adapter"
-            else [
-                "Method `full`: symmetric in-batch-negatives loss"
-                f" (scale {cfg['scale']}), AdamW lr {cfg['learning_rate']},",
-                f"warm-up {cfg['warmup_fraction']:.0%} then linear decay,"
-                f" batch {cfg['batch_size']} (no shared occupation, ISCO group or text),",
-                f"{cfg['epochs']} epoch(s), max length {cfg['max_seq_length']} while training,",
-                f"seed {cfg['seed']}, {cfg['threads']} CPU threads,"
-                f" token embeddings frozen: {cfg['freeze_embeddings']}.",
-            ]
-        ),
+        *_card_method(cfg),
         (
             "Only the adapter is stored (`adapter.safetensors`, float32 W and b);"
             " `make model` appends it to the unchanged base model as `Dense` + `Normalize`."
@@ -468,31 +517,7 @@ def model_card(info: dict[str, Any]) -> str:
     ]
     evaluation = info.get("evaluation")
     if evaluation:
-        for split, title in (
-            ("test", "dev set test split"),
-            ("realistic_test", "constructed realistic titles, test split"),
-        ):
-            rows = [(n, r[split]) for n, r in evaluation["methods"].items() if split in r]
-            if not rows:
-                continue
-            lines += [
-                f"## Evaluation (`jobbro eval normalize`, {title})",
-                "",
-                "| method | MRR | MAP | success@1 | success@10 |",
-                "|---|---|---|---|---|",
-                *(
-                    f"| {n} | {t['mrr']} | {t['map']} | {t['success@1']} | {t['success@10']} |"
-                    for n, t in rows
-                ),
-                "",
-            ]
-        lines += [
-            "Dev queries are alternative labels of held-out occupations; those occupations",
-            "keep only their preferred label in the index. Realistic titles are those labels",
-            "rewritten into STAR and job-ad forms by fixed rules (constructed, not real).",
-            "See docs/occupations.md.",
-            "",
-        ]
+        lines += _card_evaluation(evaluation)
     return "\n".join(lines)
 
 

@@ -5,10 +5,10 @@ import random
 import pytest
 
 from services.matching.occupations.data import load_occupations
-from services.matching.occupations.devset import index_occupations, load_devset
-from services.matching.occupations.evaluate import ranking_metrics
-from services.matching.occupations.normalize import clean_title
-from services.matching.occupations.train import TrainConfig, build_pairs, make_batches
+from services.matching.occupations.titles import clean_title
+from services.ml.devset import index_occupations, load_devset
+from services.ml.normalize_eval import ranking_metrics
+from services.ml.train import TrainConfig, build_pairs, make_batches
 
 
 def test_metrics_on_a_tiny_fixed_example() -> None:

@@ -1,4 +1,4 @@
-"""Demo organisations and users for the embedded default; loading twice changes nothing."""
+"""Demo organisations, users and system-client API keys; loading twice changes nothing."""
 
 from dataclasses import dataclass
 
@@ -88,16 +88,3 @@ def load_identities(session: Session) -> dict[str, Organisation]:
             )
     session.flush()
     return orgs
-
-
-def load(session: Session, *, cvs: int = 5000, seed: int = 7) -> dict[str, int]:
-    """Load identities, then each service's demo data (each loader is idempotent)."""
-    load_identities(session)
-    counts: dict[str, int] = {"organisations": len(ORGS), "users": len(USERS)}
-    from services.matching import demo as matching_demo
-
-    counts.update(matching_demo.load(session, cvs=cvs, seed=seed))
-    from services.joborders import demo as joborders_demo
-
-    counts.update(joborders_demo.load(session, seed=seed))
-    return counts

@@ -5,9 +5,9 @@ from collections import Counter
 import pytest
 from sqlalchemy import select
 
-from services import demo as identities
-from services.matching import demo
-from services.matching.demo_cvs import AARHUS, NORDDJURS, generate
+from services.demo import cvs as demo
+from services.demo import identities
+from services.demo.cv_generator import AARHUS, NORDDJURS, generate
 from services.matching.index.store import get_index_store
 from services.matching.models import Cv, CvCaseFacts
 from shared import db

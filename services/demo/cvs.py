@@ -1,4 +1,4 @@
-"""Demo data for this service: 5,000 CVs across Norddjurs and Aarhus, indexed."""
+"""Demo CVs: 5,000 across Norddjurs and Aarhus, upserted through the CV bank and indexed."""
 
 import json
 import random
@@ -6,10 +6,10 @@ import random
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from services.matching import service
-from services.matching.demo_cvs import generate, unemployed_since
+from services.demo.cv_generator import generate, unemployed_since
+from services.matching.cvbank import ingest
 from services.matching.models import Cv
-from shared.actor import Actor
+from shared.actor import Actor, system_actor
 from shared.models import Organisation, OrgKind
 
 # The CV source of the demo is the jobcentre's system, as in production.
@@ -20,14 +20,7 @@ def _source_actor(session: Session) -> Actor:
     org = session.scalar(select(Organisation).where(Organisation.name == CV_SOURCE_ORGANISATION))
     if org is None or org.kind is not OrgKind.JOBCENTRE:
         raise RuntimeError(f"demo organisation {CV_SOURCE_ORGANISATION!r} is missing")
-    return Actor(
-        kind="system",
-        id=None,
-        name="demo CV source",
-        organisation_id=org.id,
-        organisation_name=org.name,
-        organisation_kind=org.kind,
-    )
+    return system_actor(org, "demo CV source")
 
 
 def load(session: Session, *, cvs: int = 5000, seed: int = 7, **_: int) -> dict[str, int]:
@@ -53,7 +46,7 @@ def load(session: Session, *, cvs: int = 5000, seed: int = 7, **_: int) -> dict[
             out.append(json.dumps(data, ensure_ascii=False).encode())
         return out
 
-    result = service.bulk_upsert(session, actor, lines=lines())
+    result = ingest.bulk_upsert(session, actor, lines=lines())
     if result.failed:
         raise RuntimeError(f"demo CVs failed to load: {result.errors[:3]}")
     total = session.scalar(select(func.count()).select_from(Cv)) or 0

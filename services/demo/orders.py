@@ -7,11 +7,11 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
-from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from services.demo.cv_generator import KOMPETENCER_TSV
 from services.joborders.candidates import service as candidates
 from services.joborders.candidates.schemas import CandidateIn
 from services.joborders.forwarding import service as forwarding
@@ -27,14 +27,14 @@ from services.joborders.models import (
 from services.joborders.orders import service as orders
 from services.joborders.orders.schemas import OrderCreate
 from services.joborders.sharing import service as sharing
+from services.matching.occupations.data import LABELS_TSV
 from shared.actor import Actor
 from shared.auth import actor_for_user
 from shared.db import after_commit, unit_of_work, utcnow
 from shared.models import Organisation, User
 
-log = logging.getLogger("jobbro.joborders.demo")
+log = logging.getLogger("jobbro.demo.orders")
 
-DATA = Path(__file__).resolve().parent.parent / "matching" / "data"
 MARKER = "demo:joborders:v1"
 CV_SOURCE_OWNER = "Jobcenter Norddjurs"
 
@@ -43,7 +43,7 @@ CV_SOURCE_OWNER = "Jobcenter Norddjurs"
 def _occupations() -> dict[str, str]:
     """Danish ESCO occupation label (lower case) to URI."""
     table: dict[str, str] = {}
-    with (DATA / "esco" / "occupation_labels_da.tsv").open(encoding="utf-8") as fh:
+    with LABELS_TSV.open(encoding="utf-8") as fh:
         for row in csv.DictReader(fh, delimiter="\t"):
             if row["concept_type"] == "occupation":
                 table.setdefault(row["label"].lower(), row["uri"])
@@ -53,7 +53,7 @@ def _occupations() -> dict[str, str]:
 @lru_cache(maxsize=1)
 def _attitudes() -> list[str]:
     """Personal-competence phrases from the Kompetencer job-ad sentences (tags A1 and S1)."""
-    with (DATA / "kompetencer" / "da_train_snippets.tsv").open(encoding="utf-8") as fh:
+    with KOMPETENCER_TSV.open(encoding="utf-8") as fh:
         rows = [line.rstrip("\n").split("\t") for line in fh if "\t" in line]
     return sorted({text for text, tag in rows if tag in ("A1", "S1") and 3 < len(text) < 60})
 

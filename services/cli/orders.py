@@ -1,13 +1,13 @@
-"""Job-order commands for the `jobbro` CLI."""
+"""`jobbro orders …`: what the beat schedule runs, by hand, and the overdue list."""
 
 import typer
 from rich.console import Console
 
 console = Console()
-orders_app = typer.Typer(help="Job orders: reminders and notifications.", no_args_is_help=True)
+app = typer.Typer(help="Job orders: reminders and notifications.", no_args_is_help=True)
 
 
-@orders_app.command("remind-overdue")
+@app.command("remind-overdue")
 def remind_overdue() -> None:
     """Remind owners of orders past their processing deadline (what the beat schedule runs)."""
     from services.joborders.tasks import remind_overdue as task
@@ -16,7 +16,7 @@ def remind_overdue() -> None:
     console.print(f"Sent {sent} new overdue reminder(s)")
 
 
-@orders_app.command("close-expired")
+@app.command("close-expired")
 def close_expired() -> None:
     """Close orders whose placement deadline has passed (as "closed, deadline expired")."""
     from services.joborders.tasks import close_expired as task
@@ -24,7 +24,7 @@ def close_expired() -> None:
     console.print(f"Closed {task.apply().get()} order(s) past their placement deadline")
 
 
-@orders_app.command("overdue")
+@app.command("overdue")
 def list_overdue() -> None:
     """List orders past their processing deadline with no mediation action yet."""
     from rich.table import Table
@@ -48,8 +48,3 @@ def list_overdue() -> None:
                 order.owner.email,
             )
     console.print(table)
-
-
-def register(app: typer.Typer) -> None:
-    """Add this service's commands to the main CLI."""
-    app.add_typer(orders_app, name="orders")

@@ -29,14 +29,14 @@ import random
 from pathlib import Path
 
 from services.matching.occupations.data import Occupation, load_occupations
-from services.matching.occupations.devset import (
+from services.matching.occupations.titles import clean_title
+from services.ml.devset import (
     DEVSET_DIR,
     DevSet,
     Query,
     label_owners,
     load_devset,
 )
-from services.matching.occupations.normalize import clean_title
 
 SEED = 20261123
 REALISTIC_FILE = "realistic_queries.tsv"
@@ -141,7 +141,7 @@ AD_TEMPLATES = (
     "{L} søges hurtigst muligt",
     "{L} - {h} t/uge",
 )
-# The real lines of ../shared/data/kompetencer/ that name a job, and the ESCO
+# The real lines of the Kompetencer job-ad corpus that name a job, and the ESCO
 # label (cleaned) a mediator would file each under; relevant = that label's owners.
 KOMPETENCER_LINES = (
     ("Erfaren Klejnsmed søges til vores smedeafdeling .", "klejnsmed"),

@@ -1,0 +1,32 @@
+"""`jobbro users …`: people who log in to the web UI."""
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from shared import db
+from shared.identity.service import create_user, find_organisation
+from shared.models import Role
+
+app = typer.Typer(help="People who log in.", no_args_is_help=True)
+console = Console()
+
+
+@app.command("create")
+def users_create(
+    email: str,
+    name: str,
+    organisation: Annotated[str, typer.Option(help="Organisation name")],
+    role: Annotated[Role, typer.Option(help="Role")] = Role.MEDIATOR,
+    password: Annotated[
+        str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)
+    ] = "",
+) -> None:
+    """Create a user who logs in to the web UI."""
+    with db.unit_of_work() as session:
+        org = find_organisation(session, organisation)
+        user = create_user(
+            session, email=email, name=name, password=password, organisation=org, role=role
+        )
+        console.print(f"Created {user.email} ({role.value}) in {org.name}")
