@@ -32,7 +32,7 @@ def title_normalizer() -> "TitleNormalizer":
     Titles are linked inside ingest and search requests. The model-backed normaliser
     must first embed all 9,791 Danish labels (minutes on two cores when its cache is
     cold) and then encodes every title; measured MRR is 0.68 lexical against 0.70
-    combined (../shared/docs/models.md), so requests use the lexical one.
+    combined (docs/measurements.md), so requests use the lexical one.
 
     Danish labels only, threshold 0.45, no query variants and no preferred-label
     tie-break: English labels, thresholds 0.35/0.55, the variants and the

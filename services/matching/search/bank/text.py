@@ -61,7 +61,7 @@ class WordCachedVectorizer(TfidfVectorizer):
 
 
 def make_vectorizer() -> TfidfVectorizer:
-    # char_wb 2-5 did best on Danish compounds (docs/matching.md, ../shared/docs/models.md).
+    # char_wb 2-5 did best on Danish compounds (docs/matching.md, docs/measurements.md).
     return WordCachedVectorizer(
         analyzer="char_wb",
         ngram_range=(2, 5),
