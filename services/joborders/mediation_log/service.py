@@ -80,7 +80,10 @@ def mediation_log(session: Session, actor: Actor, *, order_id: uuid.UUID) -> lis
     candidates = {
         c.id: c for c in session.scalars(select(Candidate).where(Candidate.order_id == order.id))
     }
-    return [_event_out(actor, order, e, candidates.get(e.candidate_id)) for e in events]
+    return [
+        _event_out(actor, order, e, candidates.get(e.candidate_id) if e.candidate_id else None)
+        for e in events
+    ]
 
 
 def _event_out(

@@ -9,8 +9,8 @@ from starlette.responses import Response
 
 from services.joborders.candidates import service as candidate_service
 from services.joborders.candidates.views import candidate_out
-from services.joborders.mediation_log.service import mediation_log
 from services.joborders.mediation_log.schemas import EventOut
+from services.joborders.mediation_log.service import mediation_log
 from services.joborders.orders.deadlines import today
 from services.joborders.orders.views import order_out
 from services.joborders.ownership.service import eligible_owners
