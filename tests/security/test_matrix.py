@@ -184,10 +184,8 @@ def _leaks(response: Any, forbidden: set[str]) -> list[str]:
     return sorted(s for s in forbidden if s in text and s not in sent)
 
 
-def test_no_credential_sees_another_organisations_members(app: FastAPI, database: str) -> None:
+def test_no_credential_sees_another_organisations_members(app: FastAPI, w: worlds.World) -> None:
     started = time.perf_counter()
-    w = worlds.build()
-    print(f"\nworld built in {time.perf_counter() - started:.1f} s")
     bodies = _bodies(w)
     _bodies_cache["cv"] = bodies[("PUT", "/api/matching/cvs/by-external-id/{external_id}")]
     routes = _routes(app)
