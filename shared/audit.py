@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 from shared.actor import Actor
 from shared.context import request_id_var
 from shared.db import unit_of_work
+from shared.errors import Forbidden, NotFound
 from shared.models import AuditEvent, Outcome
 
 log = logging.getLogger("jobbro.audit")
@@ -63,3 +64,14 @@ def record_denied(
             session.add(event)
     except Exception:  # the refusal must still reach the caller if the audit store is down
         log.exception("could not write deny audit event for %s", action)
+
+
+class RefusedAsNotFound(NotFound, Forbidden):
+    """A refusal answered as 404, so the caller does not learn that the thing exists.
+
+    It is a Forbidden too, so the error handler audits it like every 403: a CV a jobcentre
+    may not see, another person's notification, a candidate id from another order.
+    The response is the plain 404 problem.
+    """
+
+    status, title, slug = NotFound.status, NotFound.title, NotFound.slug

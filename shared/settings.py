@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     # Where the job-order service reaches the matching service; empty means in-process.
     matching_url: str = ""
     matching_api_key: str = ""
+    # Shared by the job-order and the matching service when they run apart: signs the
+    # person a call is made for, so matching applies that person's visibility and audits them.
+    matching_actor_secret: str = ""
     smtp_host: str = ""
     smtp_port: int = 25
     smtp_sender: str = "jobbro@localhost"

@@ -8,6 +8,7 @@ from typing import Any, Protocol
 import httpx
 from sqlalchemy.orm import Session
 
+from services.matching.acting import ACTOR_HEADER, sign_actor
 from services.matching.contract import (
     CvSummary,
     FreeTextSearch,
@@ -161,19 +162,36 @@ _ERRORS: dict[int, type[AppError]] = {
 class HttpMatchingClient:
     """Calls a separately deployed matching API with the installation's system key.
 
-    The remote service applies the key's organisation's visibility rules and audits
-    under the key; the acting person is sent along for the audit trail only.
+    Every call carries a signed, short-lived assertion of the acting person or system
+    (`services.matching.acting`), so the remote service applies *their* visibility and
+    audits them, with the service named beside them. Without the shared secret it refuses
+    to call: the key's own visibility would show other a-kasser's members.
     """
 
-    def __init__(self, base_url: str, api_key: str, timeout: float = 10.0) -> None:
-        self._http = httpx.Client(
-            base_url=base_url.rstrip("/"),
-            headers={"Authorization": f"Bearer {api_key}"},
-            timeout=timeout,
-        )
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        actor_secret: str,
+        timeout: float = 10.0,
+        *,
+        http: httpx.Client | None = None,
+    ) -> None:
+        self._api_key = api_key
+        self._actor_secret = actor_secret
+        # `http` lets a test put the matching app itself behind the client.
+        self._http = http or httpx.Client(base_url=base_url.rstrip("/"), timeout=timeout)
 
     def _call(self, method: str, path: str, actor: Actor, **kwargs: Any) -> Any:
-        headers = {"X-Jobbro-Acting-For": f"{actor.name} ({actor.organisation_name})"}
+        if not self._actor_secret:
+            raise ServiceUnavailable(
+                "JOBBRO_MATCHING_ACTOR_SECRET is not set: the matching service cannot "
+                "tell whom the call is for"
+            )
+        headers = {
+            "Authorization": f"Bearer {self._api_key}",
+            ACTOR_HEADER: sign_actor(actor, api_key=self._api_key, secret=self._actor_secret),
+        }
         try:
             response = self._http.request(method, path, headers=headers, **kwargs)
         except httpx.HTTPError as exc:
@@ -237,4 +255,6 @@ def get_matching_client() -> MatchingClient:
     settings = get_settings()
     if not settings.matching_url:
         return InProcessMatchingClient()
-    return HttpMatchingClient(settings.matching_url, settings.matching_api_key)
+    return HttpMatchingClient(
+        settings.matching_url, settings.matching_api_key, settings.matching_actor_secret
+    )

@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from services.matching.models import Cv, CvCaseFacts
 from shared.actor import Actor
-from shared.errors import Forbidden, NotFound
+from shared.audit import RefusedAsNotFound
+from shared.errors import Forbidden
 from shared.models import OrgKind, Role
 
 # -- who may write and read the CV bank -------------------------------------------------
@@ -62,7 +63,7 @@ def load_visible_cv(session: Session, actor: Actor, cv_id: uuid.UUID, *, action:
     require_searcher(actor, action=action)
     cv = session.get(Cv, cv_id)
     if cv is None:
-        raise NotFound("No such CV")
+        raise _hidden(action, cv_id)
     if actor.is_akasse:
         facts = session.get(CvCaseFacts, cv_id)
         if facts is None or facts.akasse_organisation_id != actor.organisation_id:
@@ -74,8 +75,13 @@ def load_visible_cv(session: Session, actor: Actor, cv_id: uuid.UUID, *, action:
             )
     elif not cv.searchable:
         # A jobcentre only sees CVs their owners made searchable.
-        raise NotFound("No such CV")
+        raise _hidden(action, cv_id)
     return cv
+
+
+def _hidden(action: str, cv_id: uuid.UUID) -> RefusedAsNotFound:
+    """Unknown and hidden CVs answer the same 404, and both are audited as refusals."""
+    return RefusedAsNotFound("No such CV", action=action, subject_type="cv", subject_id=cv_id)
 
 
 # -- how far a candidate travels ---------------------------------------------------------

@@ -1,5 +1,6 @@
 """Candidates on an order: proposed, contacted, referred, hired; never deleted."""
 
+import json
 import uuid
 from datetime import date
 
@@ -21,10 +22,11 @@ from services.joborders.models import (
     OrderStatus,
 )
 from services.joborders.orders.service import set_status
-from services.joborders.policy import access
+from services.joborders.policy import access, disclosure
 from services.matching.contract import RankedPage, SearchFilters
 from shared import audit
 from shared.actor import Actor
+from shared.audit import RefusedAsNotFound
 from shared.db import utcnow
 from shared.errors import Conflict, Forbidden, InvalidState, NotFound
 
@@ -45,7 +47,14 @@ def _locked(
         .execution_options(populate_existing=True)
     )
     if candidate is None or candidate.order_id != order.id:
-        raise NotFound("No such candidate on this order")
+        # A 404 whether the id is unknown or on another order, and audited like a 403:
+        # guessing ids is how one would look for another organisation's candidates.
+        raise RefusedAsNotFound(
+            "No such candidate on this order",
+            action="candidate.lookup",
+            subject_type="job_order_candidate",
+            subject_id=candidate_id,
+        )
     return order, candidate
 
 
@@ -64,7 +73,30 @@ def list_candidates(
     stmt = select(Candidate).where(Candidate.order_id == order.id)
     if not include_archived:
         stmt = stmt.where(Candidate.archived_at.is_(None))
-    return order, list(session.scalars(stmt.order_by(Candidate.created_at, Candidate.id)))
+    rows = list(session.scalars(stmt.order_by(Candidate.created_at, Candidate.id)))
+    _audit_names_shown(session, actor, order, rows)
+    return order, rows
+
+
+def _audit_names_shown(
+    session: Session, actor: Actor, order: JobOrder, rows: list[Candidate]
+) -> None:
+    """A list that shows CV holders' names is a read of their data: audit whose were shown.
+
+    The API list and the order page both come through here; only candidates whose details
+    the caller sees count, so the audit names the people it disclosed to them.
+    """
+    shown = [c.cv_id for c in rows if disclosure.sees_candidate_details(actor, order, c)]
+    if not shown:
+        return
+    audit.record(
+        session,
+        actor,
+        "order.candidates.view",
+        subject_type="job_order",
+        subject_id=order.id,
+        detail=json.dumps({"cvs": [str(cv_id) for cv_id in shown]}),
+    )
 
 
 def _require_may_propose(session: Session, actor: Actor, order: JobOrder) -> None:
@@ -123,15 +155,17 @@ def add_candidate(
     order = get_order(session, order_id)
     _require_may_propose(session, actor, order)
     _require_in_process(order, "Candidates are added to")
+    # Visibility before the duplicate check: a 409 naming the candidate would otherwise tell
+    # an a-kasse that another fund's member is on the order. In-process the client joins
+    # this unit of work, so its audit row commits with the candidate.
+    cv = get_client().get_cv_summary(actor, data.cv_id, session=session)
+    if actor.is_akasse and cv.akasse_organisation_id != actor.organisation_id:
+        raise _forbid("candidate.add", order, "An a-kasse proposes its own members only")
     duplicate = session.scalar(
         select(Candidate.id).where(Candidate.order_id == order.id, Candidate.cv_id == data.cv_id)
     )
     if duplicate is not None:
         raise Conflict("This person is already on the order", candidate_id=str(duplicate))
-    # In-process the client joins this unit of work, so its audit row commits with the candidate.
-    cv = get_client().get_cv_summary(actor, data.cv_id, session=session)
-    if actor.is_akasse and cv.akasse_organisation_id != actor.organisation_id:
-        raise _forbid("candidate.add", order, "An a-kasse proposes its own members only")
     claim, earlier = idempotency.claim(
         session, actor, key=idempotency_key, operation="candidate.add", payload=payload
     )
@@ -346,9 +380,9 @@ def reverse_outcome(
     filled = order.status is OrderStatus.CLOSED_FILLED
     if previous is CandidateStatus.HIRED and filled and hires(session, order.id) < order.positions:
         claim_version(session, order, None)
-        set_status(
-            session, actor, order, OrderStatus.IN_PROCESS, f"Ansættelse tilbageført: {reason}"
-        )
+        # The reason stays on the candidate's own event, where it is hidden from those who
+        # may not see the candidate; the order-level event is shown to everyone on the order.
+        set_status(session, actor, order, OrderStatus.IN_PROCESS, "Ansættelse tilbageført")
     return candidate
 
 

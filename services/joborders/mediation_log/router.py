@@ -15,7 +15,4 @@ router = APIRouter(prefix="/api/orders", tags=["job orders"], responses=PROBLEM_
 @router.get("/{order_id}/log", response_model=list[EventOut])
 def mediation_log(order_id: uuid.UUID, actor: CurrentActor, session: SessionDep) -> list[EventOut]:
     """The mediation log (formidlingslog), oldest first."""
-    return [
-        EventOut.model_validate(e)
-        for e in mediation_log_service.mediation_log(session, actor, order_id=order_id)
-    ]
+    return mediation_log_service.mediation_log(session, actor, order_id=order_id)

@@ -21,3 +21,6 @@ class EventOut(BaseModel):
     organisation_id: uuid.UUID | None
     candidate_id: uuid.UUID | None
     data: dict[str, Any]
+    # False when the event is about another a-kasse's member: its notes and reasons are
+    # left out, as the candidate list leaves them out.
+    details_visible: bool = True

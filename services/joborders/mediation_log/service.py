@@ -8,8 +8,9 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from services.joborders.common.store import get_order
+from services.joborders.mediation_log.schemas import EventOut
 from services.joborders.models import Candidate, EventType, JobOrder, OrderEvent
-from services.joborders.policy import access
+from services.joborders.policy import access, disclosure
 from shared.actor import Actor
 from shared.db import utcnow
 
@@ -66,9 +67,38 @@ def log_event(
     return event
 
 
-def mediation_log(session: Session, actor: Actor, *, order_id: uuid.UUID) -> list[OrderEvent]:
-    """The order's mediation log, oldest first."""
+def mediation_log(session: Session, actor: Actor, *, order_id: uuid.UUID) -> list[EventOut]:
+    """The order's mediation log, oldest first, as `actor` may see it.
+
+    The API and the order page both read it here, so notes and reasons about another
+    a-kasse's members are left out of every rendering by the candidate list's rule.
+    """
     order = get_order(session, order_id)
     access.require_visible(session, actor, order, action="order.read")
     stmt = select(OrderEvent).where(OrderEvent.order_id == order.id).order_by(OrderEvent.seq)
-    return list(session.scalars(stmt))
+    events = list(session.scalars(stmt))
+    candidates = {
+        c.id: c for c in session.scalars(select(Candidate).where(Candidate.order_id == order.id))
+    }
+    return [
+        _event_out(actor, order, e, candidates.get(e.candidate_id) if e.candidate_id else None)
+        for e in events
+    ]
+
+
+def _event_out(
+    actor: Actor, order: JobOrder, event: OrderEvent, candidate: Candidate | None
+) -> EventOut:
+    data, visible = disclosure.event_data_for(actor, order, candidate, event.data or {})
+    return EventOut(
+        seq=event.seq,
+        at=event.at,
+        type=event.type,
+        actor_type=event.actor_type,
+        actor_id=event.actor_id,
+        actor_name=event.actor_name,
+        organisation_id=event.organisation_id,
+        candidate_id=event.candidate_id,
+        data=data,
+        details_visible=visible,
+    )

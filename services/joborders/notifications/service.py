@@ -12,9 +12,9 @@ from services.joborders.common.upsert import insert_if_absent
 from services.joborders.models import JobOrder, Notification
 from services.joborders.orders.deadlines import overdue_condition, today
 from shared.actor import Actor
+from shared.audit import RefusedAsNotFound
 from shared.auth import require_user
 from shared.db import utcnow
-from shared.errors import NotFound
 from shared.models import Organisation, Role, User
 from shared.settings import get_settings
 
@@ -114,7 +114,13 @@ def mark_read(session: Session, actor: Actor, *, notification_id: uuid.UUID) -> 
     require_user(actor, action="notification.read")
     note = session.get(Notification, notification_id)
     if note is None or note.user_id != actor.id:
-        raise NotFound("No such notification")
+        # Another person's notification is a 404 like an unknown one, and audited as a refusal.
+        raise RefusedAsNotFound(
+            "No such notification",
+            action="notification.read",
+            subject_type="notification",
+            subject_id=notification_id,
+        )
     if note.read_at is None:
         note.read_at = utcnow()
     return note

@@ -4,6 +4,8 @@ The API responses, the web pages and anything else that shows an order ask these
 so a field is hidden from the same people everywhere.
 """
 
+from typing import Any
+
 from services.joborders.models import Candidate, JobOrder
 from shared.actor import Actor
 
@@ -29,3 +31,21 @@ def sees_candidate_details(actor: Actor, order: JobOrder, candidate: Candidate) 
         candidate.found_by_organisation_id,
         order.owner_organisation_id,
     )
+
+
+# Free text a log event carries about its candidate: contact and hire notes, archive and
+# reversal reasons. They are hidden from exactly those the candidate list hides the
+# candidate's notes from, so the log cannot tell an a-kasse what the list does not.
+CANDIDATE_EVENT_PRIVATE_FIELDS = ("note", "reason")
+
+
+def event_data_for(
+    actor: Actor, order: JobOrder, candidate: Candidate | None, data: dict[str, Any]
+) -> tuple[dict[str, Any], bool]:
+    """A log event's data as `actor` may see it, and whether the candidate's details show.
+
+    Events about no candidate carry order facts only and are shown whole.
+    """
+    if candidate is None or sees_candidate_details(actor, order, candidate):
+        return dict(data), True
+    return {k: v for k, v in data.items() if k not in CANDIDATE_EVENT_PRIVATE_FIELDS}, False

@@ -8,6 +8,7 @@ import anyio.from_thread
 from fastapi import APIRouter, Path, Request, Response
 
 from services.matching import policy
+from services.matching.acting import ActingActor
 from services.matching.contract import CvSummary
 from services.matching.cvbank import ingest, service
 from services.matching.cvbank.schemas import BulkResult, CvBody, CvOut, UpsertResult
@@ -68,12 +69,12 @@ def _sync_stream(request: Request) -> Iterator[bytes]:
 
 
 @router.get("/cvs/{cv_id:uuid}", response_model=CvOut)
-def get_cv(cv_id: uuid.UUID, session: SessionDep, actor: CurrentActor) -> CvOut:
+def get_cv(cv_id: uuid.UUID, session: SessionDep, actor: ActingActor) -> CvOut:
     """The whole CV with its case facts, for staff who may see it (audited)."""
     return service.get_cv(session, actor, cv_id)
 
 
 @router.get("/cvs/{cv_id:uuid}/summary", response_model=CvSummary)
-def get_cv_summary(cv_id: uuid.UUID, session: SessionDep, actor: CurrentActor) -> CvSummary:
+def get_cv_summary(cv_id: uuid.UUID, session: SessionDep, actor: ActingActor) -> CvSummary:
     """A CV's name, headline and place, for staff who may see it (audited)."""
     return service.get_cv_summary(session, actor, cv_id)

@@ -9,8 +9,8 @@ from starlette.responses import Response
 
 from services.joborders.candidates import service as candidate_service
 from services.joborders.candidates.views import candidate_out
+from services.joborders.mediation_log.schemas import EventOut
 from services.joborders.mediation_log.service import mediation_log
-from services.joborders.models import OrderEvent
 from services.joborders.orders.deadlines import today
 from services.joborders.orders.views import order_out
 from services.joborders.ownership.service import eligible_owners
@@ -27,7 +27,7 @@ from shared.models import OrgKind
 router = APIRouter(include_in_schema=False)
 
 
-def _event_text(event: OrderEvent, candidate_names: dict[Any, str]) -> str:
+def _event_text(event: EventOut, candidate_names: dict[Any, str]) -> str:
     data = event.data or {}
     kind = event.type.value
     who = candidate_names.get(event.candidate_id, "")
