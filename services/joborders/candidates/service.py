@@ -227,9 +227,8 @@ def record_contact(
         raise _forbid(
             "candidate.contact",
             candidate,
-            "The organisation that found the candidate contacts them first; the jobcentre "
-            "coordinating the order may contact them directly, and the owner may contact "
-            "them again",
+            "The organisation that found the candidate contacts them first; after that "
+            "the owner may contact them again",
         )
     if candidate.archived_at is not None or candidate.status not in (
         CandidateStatus.PROPOSED,

@@ -130,10 +130,13 @@ def can_propose(session: Session, actor: Actor, order: JobOrder) -> bool:
 
 
 def can_contact(actor: Actor, order: JobOrder, candidate: Candidate) -> bool:
-    """The contact rule: the finder first; the coordinating jobcentre directly; the owner again."""
+    """The contact rule: the finder's organisation first; after that the owner may contact again.
+
+    The agreement: candidates found by the a-kasse are contacted by the a-kasse, those
+    found by the jobcentre by the jobcentre; the owner may contact them again before
+    referring. Coordinating an order gives no right to the first contact.
+    """
     if actor.organisation_id == candidate.found_by_organisation_id:
-        return True
-    if actor.is_jobcentre and is_coordinator(actor, order):
         return True
     return is_owner(actor, order) and candidate.contact_outcome is not None
 

@@ -133,11 +133,31 @@ def test_finder_contacts_first(w: World, matching: FakeMatching) -> None:
     assert c.contacted_by_organisation_id == w.akasse
 
 
-def test_coordinating_jobcentre_may_contact_directly(w: World, matching: FakeMatching) -> None:
+def test_first_contact_of_an_akasse_find_belongs_to_the_akasse(
+    app: FastAPI, w: World, matching: FakeMatching
+) -> None:
+    # The agreement: the a-kasse contacts the candidates it found; coordinating the order
+    # gives a jobcentre colleague (not the owner) no right to that first contact.
     order_id = _shared_order(w)
     c = _add(actor(w.caseworker), order_id, matching.add_cv("Jens Hansen", w.akasse))
-    c = _contact(actor(w.mediator2), order_id, c, "unreachable")
-    assert c.status is CandidateStatus.CONTACTED
+    for colleague in (w.mediator2, w.mediator):
+        r = HttpAs(app, colleague).post(
+            f"/api/orders/{order_id}/candidates/{c.id}/contact",
+            json={"outcome": "interested", "note": "Ringet op"},
+        )
+        assert r.status_code == 403
+    with db.unit_of_work() as s:
+        denied = s.scalars(
+            select(AuditEvent).where(
+                AuditEvent.outcome == Outcome.DENY, AuditEvent.action == "candidate.contact"
+            )
+        ).all()
+    assert {d.actor_id for d in denied} == {w.mediator2.id, w.mediator.id}
+    c = _contact(actor(w.caseworker), order_id, c)
+    # After the finder's contact the owner may contact again; a colleague still may not.
+    assert _contact(actor(w.mediator), order_id, c).status is CandidateStatus.CONTACTED
+    with pytest.raises(Forbidden):
+        _contact(actor(w.mediator2), order_id, c)
 
 
 def test_akasse_may_not_contact_the_jobcentres_find(w: World, matching: FakeMatching) -> None:
@@ -424,7 +444,8 @@ def test_allowed_actions_follow_the_rules(app: FastAPI, w: World, matching: Fake
     assert {"edit_employer_contact", "hand_over", "share", "status:inactivated"} <= set(
         owner_view["order"]
     )
-    assert owner_view["candidates"][str(c.id)] == ["contact", "archive"]
+    # The a-kasse found the candidate, so it contacts them first; the owner may only archive.
+    assert owner_view["candidates"][str(c.id)] == ["archive"]
     akasse_view = HttpAs(app, w.caseworker).get(f"/api/orders/{order_id}/actions").json()
     assert "edit_employer_contact" not in akasse_view["order"]
     assert "add_candidate" in akasse_view["order"]
