@@ -102,7 +102,6 @@ def publish(
         celery_app.loader.import_default_modules()
         celery_app.tasks[task_name].apply(args=args, kwargs=kwargs, task_id=task_id)
         return
-    timeout = outbox.get_outbox_settings().publish_timeout_seconds
     celery_app.send_task(
         task_name,
         args=args,
@@ -110,13 +109,13 @@ def publish(
         task_id=task_id,
         retry=True,
         # One quick retry for a dropped pooled connection, and no more: the outbox
-        # keeps the task and the relay tries again later.
+        # keeps the task and the relay tries again later. Each try is bounded by the
+        # socket timeouts of broker_transport_options.
         retry_policy={
             "max_retries": 1,
             "interval_start": 0,
             "interval_step": 0.2,
             "interval_max": 0.2,
-            "timeout": timeout,
         },
     )
 

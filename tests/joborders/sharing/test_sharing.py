@@ -122,4 +122,5 @@ def test_sharing_again_and_racing_shares_call_jobag_once_per_akasse(w: World) ->
     finally:
         jobag.set_jobag(None)
     assert sizes == [2] * 10
-    assert sorted(calls) == sorted(calls[:2]) and len(calls) == 2
+    assert sorted(calls) == sorted(calls[:2])
+    assert len(calls) == 2
