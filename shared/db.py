@@ -77,12 +77,39 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+def _has_nul(params: Any) -> bool:
+    if isinstance(params, str):
+        # A JSON column arrives serialised: PostgreSQL's jsonb refuses an escaped NUL too.
+        return "\x00" in params or "\\u0000" in params
+    if isinstance(params, dict):
+        return any(_has_nul(v) for v in params.values())
+    if isinstance(params, list | tuple):
+        return any(_has_nul(v) for v in params)
+    return False
+
+
+def _refuse_nul(
+    _conn: Any, _cursor: Any, _statement: str, params: Any, _context: Any, _many: bool
+) -> None:
+    """No text with a NUL character reaches the database, from any form, API or import.
+
+    PostgreSQL rejects it (a 500 for the caller) and SQLite stores it silently; one
+    check here answers both with a 422 instead of guarding every text field.
+    """
+    if _has_nul(params):
+        from shared.errors import ValidationFailed
+
+        raise ValidationFailed("Text must not contain NUL characters (\\u0000)")
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    else:
+        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    event.listen(engine, "before_cursor_execute", _refuse_nul)
+    return engine
 
 
 def configure(url: str | None = None) -> Engine:
