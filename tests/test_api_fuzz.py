@@ -44,6 +44,16 @@ def lexical_normalizer() -> Iterator[None]:
     normalize.set_normalizer(None)
 
 
+CASES = {"total": 0}
+
+
+@pytest.fixture(autouse=True, scope="module")
+def case_count() -> Iterator[None]:
+    """Print how many generated requests the run sent (shown with -s)."""
+    yield
+    print(f"\nschemathesis: {CASES['total']} generated requests")
+
+
 @pytest.fixture(params=[OrgKind.JOBCENTRE, OrgKind.AKASSE], ids=["jobcentre", "akasse"])
 def caller(request: pytest.FixtureRequest, database: str) -> tuple[str, dict[str, str]]:
     """A system key of a jobcentre or an a-kasse, and ids that exist in its world."""
@@ -77,6 +87,7 @@ def test_api_never_fails_on_generated_input(case: Any, caller: tuple[str, dict[s
         for name in params:
             if name in seeds:
                 params[name] = seeds[name]
+    CASES["total"] += 1
     # Business rules beyond JSON Schema (a hire needs a start date, a period is at most ten
     # years) answer 4xx to schema-valid input by design, so that check is left out.
     case.call_and_validate(
