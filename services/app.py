@@ -10,6 +10,7 @@ from services.web.errors import render_html_error
 from services.web.router import STATIC_DIR
 from services.web.router import router as web_router
 from shared.identity.router import router as identity_router
+from shared.tasks import start_scheduler_if_embedded
 from shared.web import create_app
 
 
@@ -18,7 +19,7 @@ def create() -> FastAPI:
         "Jobbro",
         "Job-order mediation and candidate matching for jobcentres and a-kasser.",
         [identity_router, *JOBORDER_ROUTERS, *MATCHING_ROUTERS, web_router],
-        on_startup=[warmup.start_if_configured],
+        on_startup=[warmup.start_if_configured, start_scheduler_if_embedded],
     )
     app.state.html_error_renderer = render_html_error
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -6,9 +6,9 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, text
+from sqlalchemy import DateTime, Dialect, Engine, MetaData, create_engine, event, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
-from sqlalchemy.types import Uuid
+from sqlalchemy.types import TypeDecorator, Uuid
 
 from shared.settings import get_settings
 
@@ -25,10 +25,33 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timestamp that is always UTC-aware in Python, on SQLite as on PostgreSQL.
+
+    SQLite has no time zones: SQLAlchemy stores the wall-clock digits and drops the
+    offset, so a value read back is naive and comparing it with `utcnow()` raises
+    TypeError. Binding converts to UTC first (a naive value is taken to be UTC) and
+    reading attaches UTC again, so every datetime the API returns carries its offset.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map: ClassVar[dict[Any, Any]] = {
-        datetime: DateTime(timezone=True),
+        datetime: UtcDateTime(),
         uuid.UUID: Uuid(),
     }
 
@@ -54,12 +77,39 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+def _has_nul(params: Any) -> bool:
+    if isinstance(params, str):
+        # A JSON column arrives serialised: PostgreSQL's jsonb refuses an escaped NUL too.
+        return "\x00" in params or "\\u0000" in params
+    if isinstance(params, dict):
+        return any(_has_nul(v) for v in params.values())
+    if isinstance(params, list | tuple):
+        return any(_has_nul(v) for v in params)
+    return False
+
+
+def _refuse_nul(
+    _conn: Any, _cursor: Any, _statement: str, params: Any, _context: Any, _many: bool
+) -> None:
+    """No text with a NUL character reaches the database, from any form, API or import.
+
+    PostgreSQL rejects it (a 500 for the caller) and SQLite stores it silently; one
+    check here answers both with a 422 instead of guarding every text field.
+    """
+    if _has_nul(params):
+        from shared.errors import ValidationFailed
+
+        raise ValidationFailed("Text must not contain NUL characters (\\u0000)")
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    else:
+        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    event.listen(engine, "before_cursor_execute", _refuse_nul)
+    return engine
 
 
 def configure(url: str | None = None) -> Engine:

@@ -90,3 +90,24 @@ class AuditEvent(IdMixin, Base):
     outcome: Mapped[Outcome] = mapped_column(_enum(Outcome, "audit_outcome"))
     request_id: Mapped[str | None] = mapped_column(String(64))
     detail: Mapped[str | None] = mapped_column(Text)
+
+
+class OutboxMessage(IdMixin, Base):
+    """A task written in the transaction of the change that asks for it, relayed after commit.
+
+    The row commits or rolls back with the change, so a broker that is down loses
+    nothing: the relay publishes the row once the broker answers again.
+    """
+
+    __tablename__ = "outbox_message"
+    __table_args__ = (Index("ix_outbox_message_pending", "sent_at", "available_at"),)
+
+    task_name: Mapped[str] = mapped_column(String(200))
+    # JSON of {"args": [...], "kwargs": {...}}: tasks take ids, never objects.
+    payload: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Not before this moment: a lease for the immediate attempt, then the retry back-off.
+    available_at: Mapped[datetime] = mapped_column(default=utcnow)
+    attempts: Mapped[int] = mapped_column(default=0)
+    sent_at: Mapped[datetime | None] = mapped_column(default=None)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)

@@ -1,24 +1,53 @@
-"""The Celery app: Redis when a broker is configured, in-process (eager) otherwise."""
+"""The Celery app: Redis when a broker is configured, in-process (eager) otherwise.
 
+Requests never publish to the broker themselves: `send_after_commit` writes the task to
+the outbox (shared/outbox.py) in the request's transaction and the outbox publishes it.
+"""
+
+import fcntl
 import logging
-from typing import Any
+import os
+import threading
+import time
+from pathlib import Path
+from typing import IO, Any
 
 from celery import Celery
 from sqlalchemy.orm import Session
 
-from shared.db import after_commit
+from shared import outbox
 from shared.settings import get_settings
 
 log = logging.getLogger("jobbro.tasks")
 
 TASK_MODULES = ["services.joborders.tasks", "services.matching.index.tasks"]
 
+# The longest task that is acknowledged late (embedding a chunk: hard limit 1300 s) plus a
+# margin. Redis redelivers an unacknowledged task after this long, so a task whose worker
+# died is run again after minutes, not after Redis' default hour; a shorter value would
+# hand a still-running task to a second worker.
+VISIBILITY_TIMEOUT_SECONDS = 1500
+RECONCILE_INTERVAL_SECONDS = 10 * 60
+
 
 def _make_celery() -> Celery:
     settings = get_settings()
+    timeout = outbox.get_outbox_settings().publish_timeout_seconds
     app = Celery("jobbro", include=TASK_MODULES)
     app.conf.update(
         broker_url=settings.broker_url or "memory://",
+        # Every wait on the broker is bounded: a broker that is down or never answers
+        # costs a publish a few seconds, and the outbox keeps the task meanwhile.
+        broker_connection_timeout=timeout,
+        broker_transport_options={
+            "visibility_timeout": VISIBILITY_TIMEOUT_SECONDS,
+            "socket_connect_timeout": timeout,
+            "socket_timeout": timeout,
+        },
+        # Tasks that must run are acknowledged after they ran and go back to the queue
+        # when their worker process dies (a killed pool child included).
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
         # Results are not read by anyone; tasks write their effects to the database.
         task_ignore_result=True,
         task_always_eager=settings.tasks_eager,
@@ -43,6 +72,14 @@ def _make_celery() -> Celery:
                 "task": "joborders.close_expired",
                 "schedule": 60 * 60,
             },
+            "relay-outbox": {
+                "task": "jobbro.relay_outbox",
+                "schedule": outbox.get_outbox_settings().relay_interval_seconds,
+            },
+            "reconcile-index": {
+                "task": "matching.reconcile_index",
+                "schedule": RECONCILE_INTERVAL_SECONDS,
+            },
         },
     )
     return app
@@ -52,20 +89,35 @@ celery_app = _make_celery()
 
 
 def send_after_commit(session: Session, task_name: str, *args: Any, **kwargs: Any) -> None:
-    """Queue a task only once the session's transaction has committed."""
+    """Write the task to the outbox in the session's transaction; it runs after commit."""
+    outbox.enqueue(session, task_name, *args, **kwargs)
 
-    def _send() -> None:
-        try:
-            if celery_app.conf.task_always_eager:
-                # send_task bypasses eager mode, so run the registered task here.
-                celery_app.loader.import_default_modules()
-                celery_app.tasks[task_name].apply(args=args, kwargs=kwargs)
-            else:
-                celery_app.send_task(task_name, args=args, kwargs=kwargs)
-        except Exception:  # the data is committed; a lost notification must not fail the request
-            log.exception("could not send task %s", task_name)
 
-    after_commit(session, _send)
+def publish(
+    task_name: str, args: list[Any], kwargs: dict[str, Any], *, task_id: str | None = None
+) -> None:
+    """Hand one task to the broker, or run it here when there is none; raises on failure."""
+    if celery_app.conf.task_always_eager:
+        # send_task bypasses eager mode, so run the registered task here.
+        celery_app.loader.import_default_modules()
+        celery_app.tasks[task_name].apply(args=args, kwargs=kwargs, task_id=task_id)
+        return
+    celery_app.send_task(
+        task_name,
+        args=args,
+        kwargs=kwargs,
+        task_id=task_id,
+        retry=True,
+        # One quick retry for a dropped pooled connection, and no more: the outbox
+        # keeps the task and the relay tries again later. Each try is bounded by the
+        # socket timeouts of broker_transport_options.
+        retry_policy={
+            "max_retries": 1,
+            "interval_start": 0,
+            "interval_step": 0.2,
+            "interval_max": 0.2,
+        },
+    )
 
 
 def broker_reachable() -> bool:
@@ -85,3 +137,101 @@ def ping(nonce: str) -> None:
 
     with unit_of_work() as session:
         record(session, None, "worker.ping", subject_type="worker", subject_id=nonce)
+
+
+@celery_app.task(name="jobbro.relay_outbox", acks_late=False, ignore_result=True)
+def relay_outbox() -> int:
+    """Publish outbox rows the immediate attempt could not (beat runs this periodically).
+
+    Not acknowledged late: a lost run is repeated by the schedule anyway.
+    """
+    return outbox.relay()
+
+
+class InProcessScheduler:
+    """Beat's schedule for the embedded default, which has no broker and no beat.
+
+    One daemon thread per process runs each `beat_schedule` entry in-process at its
+    interval (the outbox relay, the index reconcile, reminders, closing). A file lock in
+    the data directory elects one process of an install, so `serve --workers 2` does not
+    run every entry twice; another process takes over when the holder exits.
+    """
+
+    def __init__(self, schedule: dict[str, dict[str, Any]], lock_path: Path) -> None:
+        self.entries = {name: float(entry["schedule"]) for name, entry in schedule.items()}
+        self.tasks = {name: str(entry["task"]) for name, entry in schedule.items()}
+        self.lock_path = lock_path
+        self._lock_file: IO[bytes] | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        started = time.monotonic()
+        # The relay catches up at once after a restart; the rest wait a little (at most a
+        # minute) so a starting server does not embed and remind before it serves.
+        self.next_run = {
+            name: started + (0.0 if self.tasks[name] == "jobbro.relay_outbox" else min(s, 60.0))
+            for name, s in self.entries.items()
+        }
+
+    def _hold_lock(self) -> bool:
+        if self._lock_file is not None:
+            return True
+        self.lock_path.parent.mkdir(parents=True, exist_ok=True)
+        handle = self.lock_path.open("ab")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            return False
+        self._lock_file = handle
+        return True
+
+    def run_due(self, now: float | None = None) -> list[str]:
+        """Run every entry that is due; returns the names it ran."""
+        now = time.monotonic() if now is None else now
+        ran = []
+        for name, interval in self.entries.items():
+            if self.next_run[name] > now:
+                continue
+            self.next_run[name] = now + interval
+            try:
+                publish(self.tasks[name], [], {})
+            except Exception:  # one failing entry must not stop the others
+                log.exception("scheduled task %s failed", self.tasks[name])
+            ran.append(name)
+        return ran
+
+    def _loop(self) -> None:
+        while not self._stop.wait(1.0):
+            if self._hold_lock():
+                self.run_due()
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="jobbro-scheduler", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        if self._lock_file is not None:
+            self._lock_file.close()
+            self._lock_file = None
+
+
+_scheduler: InProcessScheduler | None = None
+
+
+def start_scheduler_if_embedded() -> None:
+    """Start the in-process scheduler when no broker (and so no beat) is configured.
+
+    Tests (JOBBRO_ENV=test) and `JOBBRO_IN_PROCESS_SCHEDULER=0` leave it off.
+    """
+    global _scheduler
+    settings = get_settings()
+    wanted = os.environ.get("JOBBRO_IN_PROCESS_SCHEDULER", "1") != "0"
+    if _scheduler is not None or not settings.tasks_eager or settings.env == "test" or not wanted:
+        return
+    _scheduler = InProcessScheduler(
+        dict(celery_app.conf.beat_schedule), settings.data_dir / "scheduler.lock"
+    )
+    _scheduler.start()

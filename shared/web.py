@@ -13,7 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
-from starlette.routing import Route
+from starlette.routing import Match
 
 from shared import db
 from shared.audit import record_denied
@@ -118,24 +118,34 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return JSONResponse(body, status_code=exc.status_code, media_type=PROBLEM_JSON, headers=headers)
 
 
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
 def _allowed_methods(request: Request) -> set[str]:
+    # Ask every route (included routers too, which are not flat `Route`s) whether it
+    # would take the path with each method.
     methods: set[str] = set()
-    for route in request.app.routes:
-        if isinstance(route, Route) and route.methods and route.path_regex.match(request.url.path):
-            methods |= route.methods
+    for method in _METHODS:
+        scope = {**request.scope, "method": method}
+        if any(route.matches(scope)[0] is Match.FULL for route in request.app.routes):
+            methods.add(method)
     return methods
 
 
 async def _unhandled(request: Request, exc: Exception) -> Response:
-    log.exception("unhandled error")
+    # This handler runs outside the middleware, after it reset the context variable;
+    # the id the middleware left on the request's state is the one the caller saw.
+    request_id = getattr(request.state, "request_id", None) or request_id_var.get()
+    log.exception("unhandled error", extra={"fields": {"request_id": request_id}})
     body = {
         "type": "about:blank",
         "title": "Internal server error",
         "status": 500,
         "detail": "Something went wrong on our side; the request id identifies it in the logs",
-        "request_id": request_id_var.get(),
+        "request_id": request_id,
     }
-    return JSONResponse(body, status_code=500, media_type=PROBLEM_JSON)
+    headers = {"X-Request-ID": request_id} if request_id else None
+    return JSONResponse(body, status_code=500, media_type=PROBLEM_JSON, headers=headers)
 
 
 async def _request_context(
@@ -146,6 +156,7 @@ async def _request_context(
         incoming if 0 < len(incoming) <= 64 and incoming.isprintable() else uuid.uuid4().hex
     )
     token = request_id_var.set(request_id)
+    request.state.request_id = request_id
     request.state.actor = None
     started = time.perf_counter()
     status = 500

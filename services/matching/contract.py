@@ -9,7 +9,16 @@ import uuid
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 DRIVING_LICENCES = (
     "AM", "A1", "A2", "A", "B", "BE", "C1", "C1E", "C", "CE", "D1", "D1E", "D", "DE", "TM",
@@ -38,7 +47,20 @@ def _iso_date_only(value: object) -> object:
     return value
 
 
-IsoDate = Annotated[date, BeforeValidator(_iso_date_only)]
+# Dates a person, an order or a CV can sensibly carry. Year 1 or 9999 is a typo, and
+# date arithmetic near the ends of the calendar overflows (indicators, deadlines).
+DATE_MIN = date(1900, 1, 1)
+DATE_MAX = date(2199, 12, 31)
+
+
+def check_date_range(value: date) -> date:
+    """Refuse dates outside DATE_MIN..DATE_MAX."""
+    if not DATE_MIN <= value <= DATE_MAX:
+        raise ValueError(f"a date must lie between {DATE_MIN} and {DATE_MAX}")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date_only), AfterValidator(check_date_range)]
 Text200 = Annotated[str, Field(min_length=1, max_length=200)]
 Text2000 = Annotated[str, Field(max_length=2000)]
 PostalCode = Annotated[str, Field(pattern=r"^\d{4}$")]
@@ -54,10 +76,29 @@ _LANGUAGE_CODES = {
 }  # fmt: skip
 
 
+# A language is named in words: letters, spaces, hyphens, apostrophes, brackets.
+_LANGUAGE_NAME = re.compile(r"^[^\W\d_]+(?:[\s'’().\-]+[^\W\d_]*)*$")
+
+
 def normalize_language(value: str) -> str:
     """An ISO 639-1 code for a known language name or code, else the name in lower case."""
     v = value.strip().casefold()
+    if not _LANGUAGE_NAME.match(v):
+        raise ValueError(f"{value!r} is not a language name")
     return _LANGUAGE_CODES.get(v, v)
+
+
+def check_language(value: str) -> str:
+    """Validate a language name as written (orders keep the mediator's wording)."""
+    normalize_language(value)
+    return value.strip()
+
+
+def check_certificate(value: str) -> str:
+    """A certificate is one line of printable text."""
+    if not value.isprintable():
+        raise ValueError("a certificate is one line of printable text")
+    return value
 
 
 def normalize_licence(value: str) -> str:
@@ -66,6 +107,26 @@ def normalize_licence(value: str) -> str:
     if v not in DRIVING_LICENCES:
         raise ValueError(f"unknown driving licence category {value!r}")
     return v
+
+
+# One validator per kind of requirement, shared by orders, searches and CVs, so a value
+# an order accepts is one the ranking understands (no 500 on its matches page).
+DrivingLicence = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20),
+    AfterValidator(normalize_licence),
+]  # fmt: skip
+LanguageName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=2, max_length=40),
+    AfterValidator(check_language),
+]  # fmt: skip
+Certificate = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    AfterValidator(check_certificate),
+]  # fmt: skip
+# A concept of ESCO (or another http(s) vocabulary), never a script or data URI.
+OccupationUri = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=200, pattern=r"^https?://[^\s<>\"]+$")
+]
 
 
 class StrictModel(BaseModel):

@@ -2,8 +2,9 @@
 
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from services.joborders.common import idempotency
 from services.joborders.common.store import (
@@ -56,6 +57,26 @@ def _target_jobcentre(
     return org
 
 
+def _claim_forward(session: Session, order: JobOrder) -> None:
+    """Mark the order forwarded in the database before JobAG hears of it.
+
+    SQLite has no row locks, so two racing forwards both read "not forwarded yet"; the
+    conditional UPDATE lets exactly one of them through (the other waits for the write
+    lock, then finds the row taken), and only that one calls the exchange. A failing
+    exchange rolls the claim back with the rest of the request.
+    """
+    claimed = session.execute(
+        update(JobOrder)
+        .where(JobOrder.id == order.id, JobOrder.forwarded_at.is_(None))
+        .values(forwarded_at=utcnow())
+        .returning(JobOrder.forwarded_at)
+        .execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
+    if claimed is None:
+        raise InvalidState("The order has already been forwarded via JobAG")
+    set_committed_value(order, "forwarded_at", claimed)
+
+
 def forward_order(
     session: Session,
     actor: Actor,
@@ -86,6 +107,7 @@ def forward_order(
     if order.forwarded_at is not None:
         raise InvalidState("The order has already been forwarded via JobAG")
     jobcentre = _target_jobcentre(session, order, jobcentre_id)
+    _claim_forward(session, order)
     reference = get_jobag().forward_order(
         order_id=order.id,
         from_organisation=actor.organisation_name,
@@ -94,7 +116,6 @@ def forward_order(
     )
     claim_version(session, order, None)
     order.forwarded_to_organisation_id = jobcentre.id
-    order.forwarded_at = utcnow()
     order.forward_reason = reason
     order.jobag_reference = reference
     log_event(

@@ -12,6 +12,7 @@ from services.joborders.common.workdays import COPENHAGEN, aware
 from services.joborders.indicators.schemas import Indicators
 from services.joborders.models import Candidate, CandidateStatus, JobOrder
 from services.joborders.orders.deadlines import overdue_condition, today
+from services.matching.contract import DATE_MAX, DATE_MIN
 from shared import audit
 from shared.actor import Actor
 from shared.errors import ValidationFailed
@@ -24,6 +25,10 @@ def _start(day: date) -> datetime:
 
 def indicators(session: Session, actor: Actor, *, date_from: date, date_to: date) -> Indicators:
     """Orders the caller's organisation coordinates, received from `date_from` to `date_to`."""
+    for day in (date_from, date_to):
+        # Year 1 or 9999 overflows the period arithmetic; the UI form reaches here too.
+        if not DATE_MIN <= day <= DATE_MAX:
+            raise ValidationFailed(f"Dates lie between {DATE_MIN} and {DATE_MAX}")
     if date_to < date_from:
         raise ValidationFailed("date_to lies before date_from")
     if (date_to - date_from).days > 3700:

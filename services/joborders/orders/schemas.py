@@ -11,20 +11,21 @@ from services.joborders.models import (
     Channel,
     OrderStatus,
 )
+from services.matching.contract import Certificate, DrivingLicence, LanguageName, OccupationUri
 
 Item = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 PostalCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}$")]
 Cvr = Annotated[str, StringConstraints(pattern=r"^[0-9]{8}$")]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)]
 Items = Annotated[list[Item], Field(max_length=50)]
-Items20 = Annotated[list[Item], Field(max_length=20)]
+Items20 = Annotated[list[Certificate], Field(max_length=20)]
 Items10 = Annotated[list[Item], Field(max_length=10)]
-Language = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=40)]
-Languages = Annotated[list[Language], Field(max_length=10)]
-Licence = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10)]
-Licences = Annotated[list[Licence], Field(max_length=15)]
+Languages = Annotated[list[LanguageName], Field(max_length=10)]
+Licences = Annotated[list[DrivingLicence], Field(max_length=15)]
 Description = Annotated[str, StringConstraints(max_length=10000)]
 Hours = Annotated[float, Field(ge=1, le=80)]
+# Strict: `true` or "2" is not a number of positions.
+Positions = Annotated[int, Field(ge=1, le=1000, strict=True)]
 
 
 class EmployerContact(StrictIn):
@@ -42,14 +43,14 @@ class OrderDetails(StrictIn):
     """What the employer wants; the fields every order has besides the employer."""
 
     title: Text200
-    occupation_uri: Annotated[str, StringConstraints(max_length=200)] | None = None
+    occupation_uri: OccupationUri | None = None
     description: Description = ""
     skills: Items = Field(default=[])
     certificates: Items20 = Field(default=[])
     driving_licences: Licences = Field(default=[])
     languages: Languages = Field(default=[])
     education: Items10 = Field(default=[])
-    positions: Annotated[int, Field(ge=1, le=1000)] = 1
+    positions: Positions = 1
     weekly_hours: Hours | None = None
     workplace_postal_code: PostalCode | None = None
     start_date: date | None = None
@@ -87,14 +88,14 @@ class OrderUpdate(StrictIn):
     """Changed details; fields left out stay as they are."""
 
     title: Text200 | None = None
-    occupation_uri: Annotated[str, StringConstraints(max_length=200)] | None = None
+    occupation_uri: OccupationUri | None = None
     description: Description | None = None
     skills: Items | None = None
     certificates: Items20 | None = None
     driving_licences: Licences | None = None
     languages: Languages | None = None
     education: Items10 | None = None
-    positions: Annotated[int, Field(ge=1, le=1000)] | None = None
+    positions: Positions | None = None
     weekly_hours: Hours | None = None
     workplace_postal_code: PostalCode | None = None
     start_date: date | None = None

@@ -6,12 +6,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.joborders.common.store import get_order, get_order_for_update
+from services.joborders.common.upsert import insert_if_absent
 from services.joborders.forwarding.jobag import get_jobag
 from services.joborders.mediation_log.service import log_event
 from services.joborders.models import CLOSED_STATUSES, EventType, OrderShare
 from services.joborders.policy import access
 from shared import audit
 from shared.actor import Actor
+from shared.db import utcnow
 from shared.errors import Forbidden, InvalidState, ValidationFailed
 from shared.models import Organisation, OrgKind
 
@@ -44,16 +46,13 @@ def share_order(
                 f"{org_id} is not an a-kasse; orders are shared with a-kasser",
                 field="organisation_ids",
             )
+        share = _claim_share(session, actor, order.id, org.id)
+        if share is None:
+            continue  # a concurrent request shared it a moment ago; it called JobAG
         reference = get_jobag().share_order(
             order_id=order.id, from_organisation=actor.organisation_name, to_organisation=org.name
         )
-        share = OrderShare(
-            order_id=order.id,
-            organisation_id=org.id,
-            shared_by_name=actor.name,
-            jobag_reference=reference,
-        )
-        session.add(share)
+        share.jobag_reference = reference
         existing[org.id] = share
         log_event(
             session,
@@ -71,7 +70,30 @@ def share_order(
             detail=str(org.id),
         )
     session.flush()
-    return sorted(existing.values(), key=lambda s: s.shared_at)
+    current = select(OrderShare).where(OrderShare.order_id == order.id)
+    return sorted(session.scalars(current), key=lambda s: s.shared_at)
+
+
+def _claim_share(
+    session: Session, actor: Actor, order_id: uuid.UUID, organisation_id: uuid.UUID
+) -> OrderShare | None:
+    """Insert the share row before JobAG hears of it; None when another request has it.
+
+    The unique (order, organisation) key decides between racing requests on SQLite,
+    which has no row locks, so JobAG is called once per share.
+    """
+    share_id = uuid.uuid4()
+    values = {
+        "id": share_id,
+        "order_id": order_id,
+        "organisation_id": organisation_id,
+        "shared_at": utcnow(),
+        "shared_by_name": actor.name,
+        "jobag_reference": None,
+    }
+    if not insert_if_absent(session, OrderShare, values):
+        return None
+    return session.get(OrderShare, share_id)
 
 
 def list_shares(session: Session, actor: Actor, *, order_id: uuid.UUID) -> list[OrderShare]:

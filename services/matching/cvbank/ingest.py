@@ -65,6 +65,11 @@ class _BulkRun:
         except (ValueError, UnicodeDecodeError) as exc:
             self.fail(line_no, None, f"not JSON: {exc}")
             return
+        except RecursionError:
+            # A line nested thousands deep exhausts the parser's stack: that line fails,
+            # the rest of the stream goes on.
+            self.fail(line_no, None, "not JSON: nested too deeply")
+            return
         ext = data.get("external_id") if isinstance(data, dict) else None
         try:
             self.pending.append((line_no, CvIn.model_validate(data)))

@@ -40,9 +40,19 @@ def remove_vectors(vector_ids: list[int]) -> None:
     pipeline.remove_vectors(vector_ids)
 
 
-@celery_app.task(name="matching.reconcile_index", acks_late=True, soft_time_limit=3000)
+@celery_app.task(
+    name="matching.reconcile_index",
+    # Periodic (beat and the in-process scheduler): the next run repeats a lost one, and
+    # acknowledging late would make the visibility timeout as long as this task may run.
+    acks_late=False,
+    soft_time_limit=3000,
+    time_limit=3100,
+)
 def reconcile_index() -> dict[str, int]:
-    """Embed CVs missing from or stale in the index; drop vectors of deleted CVs."""
+    """Embed CVs missing from or stale in the index; drop vectors of deleted CVs.
+
+    Idempotent: it compares each CV's text hash with the indexed one.
+    """
     from services.matching.index import pipeline
 
     with unit_of_work() as session:

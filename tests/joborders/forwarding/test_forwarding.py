@@ -241,3 +241,35 @@ def test_concurrent_retries_of_one_forward_make_one_forward(w: World) -> None:
             )
         )
     assert forwards == 1
+
+
+def test_racing_forwards_without_a_key_call_jobag_once(w: World) -> None:
+    """Ten concurrent forwards of one order: one goes through, the rest hear it is done."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    order_id = new_order(actor(w.caseworker))
+    calls: list[uuid.UUID] = []
+
+    class Slow(jobag.InProcessJobAg):
+        def forward_order(self, **kw: object) -> str:  # type: ignore[override]
+            import time
+
+            calls.append(kw["order_id"])  # type: ignore[arg-type]
+            time.sleep(0.05)  # widen the window in which a second forward could slip in
+            return "JOBAG-1"
+
+    def attempt(_: int) -> str:
+        try:
+            _forward(w, order_id)
+            return "ok"
+        except InvalidState:
+            return "already"
+
+    jobag.set_jobag(Slow())
+    try:
+        with ThreadPoolExecutor(max_workers=10) as pool:
+            outcomes = list(pool.map(attempt, range(10)))
+    finally:
+        jobag.set_jobag(None)
+    assert sorted(outcomes) == ["already"] * 9 + ["ok"]
+    assert calls == [order_id]

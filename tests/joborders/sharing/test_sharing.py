@@ -88,3 +88,39 @@ def test_shared_akasse_sees_the_employer_but_not_the_contact_person(app: FastAPI
     assert (seen["contact_name"], seen["contact_email"], seen["contact_phone"]) == (None,) * 3
     holder = HttpAs(app, w.mediator2).get(f"/api/orders/{order_id}").json()
     assert holder["contact_name"] == "Karin Holm"
+
+
+def test_sharing_again_and_racing_shares_call_jobag_once_per_akasse(w: World) -> None:
+    """Re-sharing answers the current shares; ten concurrent shares are no server errors."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from services.joborders.forwarding import jobag
+
+    order_id = new_order(actor(w.mediator))
+    calls: list[str] = []
+
+    class Counting(jobag.InProcessJobAg):
+        def share_order(self, **kw: object) -> str:  # type: ignore[override]
+            calls.append(str(kw["to_organisation"]))
+            return "JOBAG-S"
+
+    def attempt(_: int) -> int:
+        shares = run(
+            sharing.share_order,
+            actor(w.mediator),
+            order_id=order_id,
+            organisation_ids=[w.akasse, w.akasse2],
+        )
+        return len(shares)
+
+    jobag.set_jobag(Counting())
+    try:
+        with ThreadPoolExecutor(max_workers=10) as pool:
+            sizes = list(pool.map(attempt, range(10)))
+        # Already shared: the stored shares (read back from the database) come back.
+        assert attempt(0) == 2
+    finally:
+        jobag.set_jobag(None)
+    assert sizes == [2] * 10
+    assert sorted(calls) == sorted(calls[:2])
+    assert len(calls) == 2

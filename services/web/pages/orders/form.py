@@ -70,6 +70,9 @@ def _parsed(values: dict[str, str], fields: tuple[str, ...]) -> dict[str, Any]:
         raw = values.get(name)
         if name in LIST_FIELDS:
             data[name] = lines(raw)
+        elif name == "positions" and raw is not None and raw.strip().isdigit():
+            # The API takes a JSON number only (strict); a form field is text.
+            data[name] = int(raw.strip())
         else:
             data[name] = blank_to_none(raw)
     return data
