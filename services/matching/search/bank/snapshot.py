@@ -117,9 +117,8 @@ def build_rows(snapshot: BankSnapshot, rows: Sequence[Any], *, fit: bool) -> Non
     snapshot.iscos.append([[o[1] for o in r.occupations if o[1]] for r in rows])
     if fit or snapshot.title_vec is None or snapshot.skill_vec is None:
         snapshot.title_vec, snapshot.skill_vec = make_vectorizer(), make_vectorizer()
-        # An empty bank still needs a fitted vocabulary to transform queries.
-        titles = snapshot.title_vec.fit_transform([f.titles for f in fields] or ["-"])
-        skills = snapshot.skill_vec.fit_transform([f.skills for f in fields] or ["-"])
+        titles = _fit_rows(snapshot.title_vec, [f.titles for f in fields])
+        skills = _fit_rows(snapshot.skill_vec, [f.skills for f in fields])
         for vec in (snapshot.title_vec, snapshot.skill_vec):
             # Worth it while fitting; afterwards only new texts are analysed.
             vec.__dict__.pop("_word_ngrams", None)
@@ -173,3 +172,17 @@ def drop_dead(old: BankSnapshot) -> BankSnapshot:
     new.titles, new.skills = old.titles.select(keep), old.skills.select(keep)
     index_by_vector(new)
     return new
+
+
+def _fit_rows(vec: TfidfVectorizer, texts: list[str]) -> Any:
+    """Fit the vocabulary and return the rows of `texts`.
+
+    An empty bank, or one whose CVs hold no titles or skills at all (a CV with only a
+    name), still needs a fitted vocabulary to transform queries: fit on a placeholder.
+    """
+    if not texts:
+        return vec.fit_transform(["-"])
+    if any(t.strip() for t in texts):
+        return vec.fit_transform(texts)
+    vec.fit(["-"])
+    return vec.transform(texts)
