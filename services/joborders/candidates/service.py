@@ -26,7 +26,7 @@ from services.matching.contract import RankedPage, SearchFilters
 from shared import audit
 from shared.actor import Actor
 from shared.db import utcnow
-from shared.errors import Conflict, Forbidden, InvalidState, NotFound
+from shared.errors import DuplicateCandidate, Forbidden, InvalidState, NotFound
 
 
 def _forbid(action: str, candidate: Candidate | JobOrder, detail: str) -> Forbidden:
@@ -127,7 +127,7 @@ def add_candidate(
         select(Candidate.id).where(Candidate.order_id == order.id, Candidate.cv_id == data.cv_id)
     )
     if duplicate is not None:
-        raise Conflict("This person is already on the order", candidate_id=str(duplicate))
+        raise DuplicateCandidate("This person is already on the order", candidate_id=str(duplicate))
     # In-process the client joins this unit of work, so its audit row commits with the candidate.
     cv = get_client().get_cv_summary(actor, data.cv_id, session=session)
     if actor.is_akasse and cv.akasse_organisation_id != actor.organisation_id:
@@ -142,7 +142,7 @@ def add_candidate(
     if session.scalar(
         select(Candidate.id).where(Candidate.order_id == order.id, Candidate.cv_id == data.cv_id)
     ):
-        raise Conflict("This person is already on the order")
+        raise DuplicateCandidate("This person is already on the order")
     candidate = Candidate(
         order_id=order.id,
         cv_id=cv.id,
