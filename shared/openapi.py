@@ -445,7 +445,7 @@ def _enums(schemas: dict[str, Any]) -> None:
 
     patches: dict[tuple[str, str], dict[str, Any]] = {
         ("Me", "kind"): enum(("user", "api_key")),
-        ("AuditEventOut", "actor_type"): enum(ACTOR_KINDS),
+        ("AuditEventOut", "actor_type"): _ref("ActorType"),
         ("CandidateOut", "allowed_actions"): {"type": "array", "items": enum(CANDIDATE_ACTIONS)},
         ("AllowedActions", "order"): {"type": "array", "items": enum(ORDER_ACTIONS)},
         ("AllowedActions", "candidates"): {
@@ -453,6 +453,11 @@ def _enums(schemas: dict[str, Any]) -> None:
             "propertyNames": {"format": "uuid"},
             "additionalProperties": {"type": "array", "items": enum(CANDIDATE_ACTIONS)},
         },
+    }
+    schemas["ActorType"] = {
+        **enum(ACTOR_KINDS),
+        "title": "ActorType",
+        "description": "Who acted: a person, an organisation's system (API key) or Jobbro itself",
     }
     for (name, prop), patch in patches.items():
         props = schemas.get(name, {}).get("properties", {})

@@ -1,5 +1,6 @@
 """API shapes of mediation-log events: one shape per event type, told apart by `type`."""
 
+import enum
 import uuid
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
@@ -16,6 +17,14 @@ from services.joborders.models import (
     OwnerChangeKind,
 )
 from shared.actor import ActorKind
+
+
+class ActorType(enum.StrEnum):
+    """Who acted: a person, an organisation's system (API key) or Jobbro itself."""
+
+    USER = "user"
+    API_KEY = "api_key"
+    SYSTEM = "system"
 
 
 class EventOut(BaseModel):
@@ -111,7 +120,7 @@ class _Event(BaseModel):
 
     seq: int = Field(description="1, 2, 3, … per order; the log is read in this order")
     at: datetime
-    actor_type: ActorKind
+    actor_type: ActorType
     actor_id: uuid.UUID | None
     actor_name: str
     organisation_id: uuid.UUID | None
