@@ -25,7 +25,6 @@ from tests.web.conftest import (
 # The flow needs the demo organisations, people and keys, not many CVs.
 DEMO_CVS = int(os.environ.get("JOBBRO_API_DEMO_CVS", "20"))
 AKASSE_KEY = "jb_demo3f_3f-a-kasse-demo-key-not-for-production"
-JOBCENTRE_KEY = "jb_demond_norddjurs-cv-source-demo-key"
 
 
 @pytest.fixture(scope="session")
