@@ -82,6 +82,20 @@ class Op:
     location: bool = False
 
 
+class UnparsableBody:
+    """Starlette's own answer to a body that is not JSON: an `about:blank` problem."""
+
+    status = 400
+    title = "There was an error parsing the body"
+    slug = "unparsable-body"
+
+    @classmethod
+    def type_uri(cls) -> str:
+        return "about:blank"
+
+
+Kind = type[AppError] | type[UnparsableBody]
+
 _CONFLICT = (InvalidState,)
 _IDEMPOTENT = (IdempotencyKeyReused, IdempotencyKeyInFlight)
 
@@ -153,7 +167,7 @@ OPERATIONS: dict[str, Op] = {
 }
 
 _DERIVED_DESCRIPTIONS = {
-    400: "Malformed `If-Match` header, or it disagrees with the body's `version`",
+    400: "The body is not JSON, or `If-Match` is malformed or disagrees with the body's `version`",
     401: "No, malformed, unknown or revoked credentials",
     403: "Not allowed for the caller's role or organisation",
     404: "No such resource visible to the caller",
@@ -266,12 +280,12 @@ def _describe_operation(path: str, method: str, operation: dict[str, Any]) -> No
 
 def _problems(
     path: str, method: str, operation: dict[str, Any], op: Op, secured: bool
-) -> dict[int, list[type[AppError]]]:
+) -> dict[int, list[Kind]]:
     params = operation.get("parameters", [])
     reads_if_match = any(p["in"] == "header" and p["name"] == "If-Match" for p in params)
-    statuses: dict[int, list[type[AppError]]] = {}
+    statuses: dict[int, list[Kind]] = {}
 
-    def add(status: int, *kinds: type[AppError]) -> None:
+    def add(status: int, *kinds: Kind) -> None:
         listed = statuses.setdefault(status, [])
         listed.extend(k for k in kinds if k not in listed)
 
@@ -280,6 +294,8 @@ def _problems(
         add(403, *_DERIVED_KINDS[403])
     if "{" in path:
         add(404, *_DERIVED_KINDS[404])
+    if "application/json" in operation.get("requestBody", {}).get("content", {}):
+        add(400, UnparsableBody)
     if reads_if_match:
         add(400, BadRequest)
         add(412, *_DERIVED_KINDS[412])
@@ -295,7 +311,7 @@ def _problems(
     return statuses
 
 
-def _problem_response(status: int, kinds: list[type[AppError]]) -> dict[str, Any]:
+def _problem_response(status: int, kinds: list[Kind]) -> dict[str, Any]:
     types = ", ".join(f"`{k.type_uri()}`" for k in kinds)
     description = _DERIVED_DESCRIPTIONS.get(status, kinds[0].title)
     return {
@@ -343,7 +359,7 @@ _EXAMPLE_DETAILS: dict[str, tuple[str, dict[str, Any]]] = {
 }
 
 
-def _example_problem(kind: type[AppError]) -> dict[str, Any]:
+def _example_problem(kind: Kind) -> dict[str, Any]:
     detail, extra = _EXAMPLE_DETAILS.get(kind.slug, (kind.title, {}))
     return {
         "type": kind.type_uri(),
@@ -369,8 +385,8 @@ def _problems_doc() -> str:
     for kind in problem_kinds():
         lines.append(f"| {kind.status} | `{kind.type_uri()}` | {kind.about} |")
     lines.append(
-        "| any | `about:blank` | A plain HTTP error (unknown path, method not allowed, "
-        "server error); `title` is the HTTP reason. |"
+        "| any | `about:blank` | A plain HTTP error (a body that is not JSON, unknown path, "
+        "method not allowed, server error); `title` says which. |"
     )
     return "\n".join(lines)
 
