@@ -10,6 +10,7 @@ from services.joborders.notifications.router import router as notifications_rout
 from services.joborders.orders.router import router as orders_router
 from services.joborders.ownership.router import router as ownership_router
 from services.joborders.sharing.router import router as sharing_router
+from shared import openapi
 from shared.identity.router import router as identity_router
 from shared.web import create_app
 
@@ -26,8 +27,10 @@ ROUTERS: list[APIRouter] = [
 
 
 def create() -> FastAPI:
-    return create_app(
+    app = create_app(
         "Jobbro job orders",
         "Job orders, mediation owners, JobAG forwarding, candidates and hires.",
         [identity_router, *ROUTERS],
     )
+    openapi.install(app)
+    return app

@@ -7,6 +7,7 @@ from services.matching.cvbank.router import router as cvbank_router
 from services.matching.index.router import router as index_router
 from services.matching.occupations.router import router as occupations_router
 from services.matching.search.router import router as search_router
+from shared import openapi
 from shared.identity.router import router as identity_router
 from shared.web import create_app
 
@@ -14,9 +15,11 @@ ROUTERS: list[APIRouter] = [cvbank_router, search_router, index_router, occupati
 
 
 def create() -> FastAPI:
-    return create_app(
+    app = create_app(
         "Jobbro matching",
         "CV bank and candidate ranking on skills and qualifications.",
         [identity_router, *ROUTERS],
         on_startup=[warmup.start_if_configured],
     )
+    openapi.install(app)
+    return app

@@ -9,6 +9,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -78,19 +79,26 @@ def live_server() -> Iterator[str]:
         seed_cvs(EXTERNAL_URL)
         yield EXTERNAL_URL
         return
-    data_dir = Path(tempfile.mkdtemp(prefix="jobbro-browser-"))
+    with serve_demo(DEMO_CVS, prefix="jobbro-browser-") as url:
+        yield url
+
+
+@contextmanager
+def serve_demo(cvs: int, *, prefix: str) -> Iterator[str]:
+    """A Jobbro with `cvs` demo CVs plus the seeded ones, in its own data dir and database."""
+    data_dir = Path(tempfile.mkdtemp(prefix=prefix))
     cache = data_dir / "cache" / "occupations"
     if LABEL_CACHE.is_dir():
         shutil.copytree(LABEL_CACHE, cache, dirs_exist_ok=True)
     # On PostgreSQL when the suite has one (CI), else SQLite in the data dir.
     pg_admin = os.environ.get("JOBBRO_TEST_POSTGRES_URL", "")
-    pg_name = f"jobbro_browser_{uuid.uuid4().hex[:10]}"
+    pg_name = f"{prefix.replace('-', '_')}{uuid.uuid4().hex[:10]}"
     proc: subprocess.Popen[bytes] | None = None
     log = (data_dir / "server.log").open("wb")
     try:
         env = _server_env(data_dir, _create_pg_database(pg_admin, pg_name) if pg_admin else None)
         subprocess.run(
-            [*JOBBRO_CLI, "demo", "load", "--cvs", str(DEMO_CVS)],
+            [*JOBBRO_CLI, "demo", "load", "--cvs", str(cvs)],
             cwd=REPO,
             env=env,
             check=True,

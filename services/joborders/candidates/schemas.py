@@ -2,12 +2,12 @@
 
 import uuid
 from datetime import date, datetime
-from typing import Any
 
 from pydantic import BaseModel, Field, model_validator
 
 from services.joborders.common.fields import Note, Reason, StrictIn
 from services.joborders.models import CandidateSource, CandidateStatus, ContactOutcome
+from services.matching.contract import RankedCandidate
 
 
 class CandidateIn(StrictIn):
@@ -70,5 +70,5 @@ class MatchesOut(BaseModel):
     """The matching service's ranked page, with which CVs are already on the order."""
 
     total: int
-    items: list[dict[str, Any]]
+    items: list[RankedCandidate]
     already_on_order: list[uuid.UUID]

@@ -28,7 +28,7 @@ from shared import audit
 from shared.actor import Actor
 from shared.audit import RefusedAsNotFound
 from shared.db import utcnow
-from shared.errors import Conflict, Forbidden, InvalidState, NotFound
+from shared.errors import DuplicateCandidate, Forbidden, InvalidState, NotFound
 
 
 def _forbid(action: str, candidate: Candidate | JobOrder, detail: str) -> Forbidden:
@@ -165,7 +165,7 @@ def add_candidate(
         select(Candidate.id).where(Candidate.order_id == order.id, Candidate.cv_id == data.cv_id)
     )
     if duplicate is not None:
-        raise Conflict("This person is already on the order", candidate_id=str(duplicate))
+        raise DuplicateCandidate("This person is already on the order", candidate_id=str(duplicate))
     claim, earlier = idempotency.claim(
         session, actor, key=idempotency_key, operation="candidate.add", payload=payload
     )
@@ -176,7 +176,7 @@ def add_candidate(
     if session.scalar(
         select(Candidate.id).where(Candidate.order_id == order.id, Candidate.cv_id == data.cv_id)
     ):
-        raise Conflict("This person is already on the order")
+        raise DuplicateCandidate("This person is already on the order")
     candidate = Candidate(
         order_id=order.id,
         cv_id=cv.id,

@@ -13,7 +13,7 @@ from services.joborders.common.upsert import insert_if_absent
 from services.joborders.models import IdempotencyKey
 from shared.actor import Actor
 from shared.db import utcnow
-from shared.errors import Conflict
+from shared.errors import IdempotencyKeyInFlight, IdempotencyKeyReused
 
 
 @dataclass
@@ -41,12 +41,12 @@ def fingerprint(operation: str, payload: dict[str, Any]) -> str:
 
 def _check(row: IdempotencyKey, operation: str, digest: str) -> uuid.UUID:
     if row.operation != operation or row.fingerprint != digest:
-        raise Conflict(
+        raise IdempotencyKeyReused(
             "This Idempotency-Key was already used for a different request",
             idempotency_key=row.key,
         )
     if row.resource_id is None:
-        raise Conflict("A request with this Idempotency-Key is still being processed")
+        raise IdempotencyKeyInFlight("A request with this Idempotency-Key is still being processed")
     return row.resource_id
 
 
@@ -92,5 +92,5 @@ def claim(
         .execution_options(populate_existing=True)
     )
     if existing is None:
-        raise Conflict("A request with this Idempotency-Key is still being processed")
+        raise IdempotencyKeyInFlight("A request with this Idempotency-Key is still being processed")
     return Claim(), _check(existing, operation, digest)
