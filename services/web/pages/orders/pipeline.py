@@ -9,24 +9,38 @@ from starlette.responses import Response
 from services.joborders.candidates import service as candidate_service
 from services.joborders.candidates.schemas import ContactIn, OutcomeIn, ReasonIn
 from services.joborders.orders import service as order_service
-from services.web.common import PostedForm, WebSession, flash, form_values, redirect
-from services.web.forms import blank_to_none, first_error
+from services.web.common import PostedForm, WebSession, flash_redirect, form_values
+from services.web.forms import app_error_fields, blank_to_none, first_error
 from services.web.labels import CONTACT_OUTCOME_DA
 from shared.auth import CurrentActor
+from shared.errors import ValidationFailed
 
 router = APIRouter(include_in_schema=False)
 
 
+def _card(candidate_id: uuid.UUID) -> str:
+    return f"kandidat-{candidate_id}"
+
+
 def _done(request: Request, order_id: uuid.UUID, candidate_id: uuid.UUID, text: str) -> Response:
-    flash(request, text)
-    return redirect(f"/jobordrer/{order_id}#kandidat-{candidate_id}")
+    return flash_redirect(request, f"/jobordrer/{order_id}", text, at=_card(candidate_id))
 
 
 def _refused_input(
     request: Request, order_id: uuid.UUID, candidate_id: uuid.UUID, what: str, message: str
 ) -> Response:
-    flash(request, f"{what} {message}", "error")
-    return redirect(f"/jobordrer/{order_id}#kandidat-{candidate_id}")
+    # Shown on the candidate's card, where the user acted, and read out as an alert.
+    return flash_redirect(
+        request, f"/jobordrer/{order_id}", f"{what} {message}", "error", at=_card(candidate_id)
+    )
+
+
+def _confirmed(values: dict[str, str]) -> bool:
+    """Outcome changes are hard to undo, so the form has a confirmation box."""
+    return values.get("bekraeft") == "ja"
+
+
+NOT_CONFIRMED = "Sæt kryds i »Ja, jeg bekræfter«."
 
 
 @router.post("/jobordrer/{order_id}/kandidater/{candidate_id}/kontakt")
@@ -60,7 +74,7 @@ def record_contact(
     return _done(request, order_id, candidate_id, f"Kontakten er registreret: {outcome}.")
 
 
-@router.post("/jobordrer/{order_id}/kandidater/{candidate_id}/videreformidl")
+@router.post("/jobordrer/{order_id}/kandidater/{candidate_id}/henvis")
 def refer(
     request: Request,
     order_id: uuid.UUID,
@@ -68,11 +82,11 @@ def refer(
     session: WebSession,
     actor: CurrentActor,
 ) -> Response:
-    """The owner refers the candidate to the employer."""
+    """The owner refers (henviser) the candidate to the employer."""
     c = candidate_service.refer_candidate(
         session, actor, order_id=order_id, candidate_id=candidate_id
     )
-    return _done(request, order_id, candidate_id, f"{c.name} er videreformidlet til virksomheden.")
+    return _done(request, order_id, candidate_id, f"{c.name} er henvist til virksomheden.")
 
 
 @router.post("/jobordrer/{order_id}/kandidater/{candidate_id}/ansat")
@@ -86,6 +100,7 @@ def hired(
 ) -> Response:
     """The owner records that the employer hired the candidate."""
     values = form_values(form)
+    what = "Ansættelsen er ikke registreret."
     try:
         body = OutcomeIn.model_validate(
             {"hired": True, "start_date": blank_to_none(values.get("start_date"))}
@@ -94,17 +109,22 @@ def hired(
         message = first_error(exc)
         if "start_date" not in str(exc) or "hire needs" in str(exc):
             message = "Skriv en startdato."
-        return _refused_input(
-            request, order_id, candidate_id, "Ansættelsen er ikke registreret.", message
+        return _refused_input(request, order_id, candidate_id, what, message)
+    if not _confirmed(values):
+        return _refused_input(request, order_id, candidate_id, what, NOT_CONFIRMED)
+    try:
+        c = candidate_service.record_outcome(
+            session,
+            actor,
+            order_id=order_id,
+            candidate_id=candidate_id,
+            hired=True,
+            start_date=body.start_date,
         )
-    c = candidate_service.record_outcome(
-        session,
-        actor,
-        order_id=order_id,
-        candidate_id=candidate_id,
-        hired=True,
-        start_date=body.start_date,
-    )
+    except ValidationFailed as exc:
+        session.rollback()
+        message = next(iter(app_error_fields(exc).values()), "Ugyldig dato.")
+        return _refused_input(request, order_id, candidate_id, what, f"Startdato: {message}")
     order = order_service.read_order(session, actor, order_id=order_id)
     text = f"{c.name} er registreret som ansat."
     if order.status.value == "closed_filled":
@@ -119,10 +139,21 @@ def not_hired(
     candidate_id: uuid.UUID,
     session: WebSession,
     actor: CurrentActor,
+    form: PostedForm,
 ) -> Response:
-    """The owner records that the employer did not hire the candidate."""
+    """The owner records, with a reason and a confirmation, that the employer did not hire."""
+    values = form_values(form)
+    what = "»Ikke ansat« er ikke registreret."
+    try:
+        body = OutcomeIn.model_validate(
+            {"hired": False, "note": blank_to_none(values.get("reason"))}
+        )
+    except ValidationError:
+        return _refused_input(request, order_id, candidate_id, what, "Skriv en begrundelse.")
+    if not _confirmed(values):
+        return _refused_input(request, order_id, candidate_id, what, NOT_CONFIRMED)
     c = candidate_service.record_outcome(
-        session, actor, order_id=order_id, candidate_id=candidate_id, hired=False
+        session, actor, order_id=order_id, candidate_id=candidate_id, hired=False, note=body.note
     )
     return _done(request, order_id, candidate_id, f"{c.name} er registreret som ikke ansat.")
 
@@ -141,12 +172,14 @@ def reverse(
     form: PostedForm,
 ) -> Response:
     """Reverse a wrongly recorded outcome by a counter-event."""
+    values = form_values(form)
+    what = "Udfaldet er ikke tilbageført."
     try:
-        body = _reason(form_values(form))
+        body = _reason(values)
     except ValidationError as exc:
-        return _refused_input(
-            request, order_id, candidate_id, "Udfaldet er ikke tilbageført.", first_error(exc)
-        )
+        return _refused_input(request, order_id, candidate_id, what, first_error(exc))
+    if not _confirmed(values):
+        return _refused_input(request, order_id, candidate_id, what, NOT_CONFIRMED)
     c = candidate_service.reverse_outcome(
         session, actor, order_id=order_id, candidate_id=candidate_id, reason=body.reason
     )
