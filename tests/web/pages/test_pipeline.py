@@ -80,7 +80,8 @@ def test_owner_adds_contacts_refers_hires_and_reverses_through_the_forms(
     page = client.post(f"{base}/ansat", data={"start_date": "", "csrf_token": token}).text
     assert "Ansættelsen er ikke registreret. Skriv en startdato." in page
     # The error is on the candidate's card and announced as an alert.
-    assert 'role="alert" class="flash flash-error" id="besked-kandidat-' in _card(page, "Ali Hassan")
+    alert = 'role="alert" class="flash flash-error" id="besked-kandidat-'
+    assert alert in _card(page, "Ali Hassan")
 
     start = today().isoformat()
     unconfirmed = {"start_date": start, "csrf_token": token}
