@@ -72,7 +72,8 @@ def danish_error(error: AppError) -> tuple[str, str]:
     return title, message
 
 
-def _back_link(request: Request) -> str | None:
+def back_link(request: Request) -> str | None:
+    """The page the user came from, when it is on this site (path and query)."""
     # Only a path on this site, so an error page never links off-site.
     referer = request.headers.get("referer")
     if not referer:
@@ -104,5 +105,5 @@ def render_html_error(request: Request, error: AppError) -> Response | None:
         status_code=error.status,
         title=title,
         message=message,
-        back=_back_link(request),
+        back=back_link(request),
     )

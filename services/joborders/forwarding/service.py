@@ -14,6 +14,7 @@ from services.joborders.common.store import (
 )
 from services.joborders.forwarding.jobag import get_jobag
 from services.joborders.mediation_log.service import log_event
+from services.joborders.notifications import service as notifications
 from services.joborders.models import (
     CLOSED_STATUSES,
     EventType,
@@ -148,6 +149,7 @@ def take_forwarded_order(
     assert user is not None
     order.coordinator_organisation_id = actor.organisation_id
     order.forward_taken_at = utcnow()
+    notifications.settle_forwarded(session, order_id=order.id)
     record_owner_change(
         session, actor, order, user, kind=OwnerChangeKind.FORWARD_TAKE_OVER, reason=reason
     )
