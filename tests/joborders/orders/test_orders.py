@@ -427,9 +427,7 @@ def test_closing_as_expired_waits_for_the_placement_deadline(app: FastAPI, w: Wo
     assert http.post(f"/api/orders/{order_id}/status", json=body).status_code == 200
 
 
-def test_closing_as_filled_needs_a_hire_and_closing_needs_a_reason(
-    app: FastAPI, w: World
-) -> None:
+def test_closing_as_filled_needs_a_hire_and_closing_needs_a_reason(app: FastAPI, w: World) -> None:
     order_id = new_order(actor(w.mediator))
     http = HttpAs(app, w.mediator)
     inactive = {"status": "inactivated", "version": 1}
