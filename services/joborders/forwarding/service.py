@@ -14,13 +14,13 @@ from services.joborders.common.store import (
 )
 from services.joborders.forwarding.jobag import get_jobag
 from services.joborders.mediation_log.service import log_event
-from services.joborders.notifications import service as notifications
 from services.joborders.models import (
     CLOSED_STATUSES,
     EventType,
     JobOrder,
     OwnerChangeKind,
 )
+from services.joborders.notifications import service as notifications
 from services.joborders.ownership.service import record_owner_change
 from services.joborders.policy import access
 from shared import audit

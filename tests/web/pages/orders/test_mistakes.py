@@ -118,9 +118,11 @@ def test_a_stale_edit_keeps_the_input_and_shows_what_differs(client: TestClient)
     assert "Jobordren er ændret, siden du åbnede formularen" in r.text
     assert 'value="Lagerchef"' in r.text  # what was typed is kept
     diff = r.text[r.text.index('class="stale-diff"') : r.text.index("</table>")]
-    assert "Antal stillinger" in diff and "Stillingsbetegnelse" in diff
+    assert "Antal stillinger" in diff
+    assert "Stillingsbetegnelse" in diff
     current = re.search(r'name="version" value="(\d+)"', r.text)
-    assert current and int(current.group(1)) > 1  # the form now builds on the saved version
+    assert current
+    assert int(current.group(1)) > 1
     again = {**form, "title": "Lagerchef", "version": current.group(1)}
     saved = client.post(f"{order}/rediger", data=again)
     assert "Ændringerne er gemt." in saved.text
