@@ -86,7 +86,7 @@ def test_owner_adds_contacts_refers_hires_and_reverses_through_the_forms(
     start = today().isoformat()
     unconfirmed = {"start_date": start, "csrf_token": token}
     page = client.post(f"{base}/ansat", data=unconfirmed).text
-    assert "Sæt kryds i »Ja, jeg bekræfter«." in page
+    assert "Ansættelsen er ikke registreret. Sæt kryds for at bekræfte." in page
     early = {"start_date": "2020-01-01", "bekraeft": "ja", "csrf_token": token}
     page = client.post(f"{base}/ansat", data=early).text
     assert "Startdato: Må ikke ligge før den dag, jobordren blev modtaget" in page

@@ -40,7 +40,7 @@ def _confirmed(values: dict[str, str]) -> bool:
     return values.get("bekraeft") == "ja"
 
 
-NOT_CONFIRMED = "Sæt kryds i »Ja, jeg bekræfter«."
+NOT_CONFIRMED = "Sæt kryds for at bekræfte."
 
 
 @router.post("/jobordrer/{order_id}/kandidater/{candidate_id}/kontakt")
