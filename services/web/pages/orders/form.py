@@ -1,5 +1,6 @@
 """Opret jobordre and rediger jobordre: one form, Danish messages next to each field."""
 
+import time
 import uuid
 from datetime import date
 from typing import Any, TypeVar
@@ -157,11 +158,15 @@ def create_order(
     if errors or body is None:
         return _form_page(request, session, actor, values=values, errors=errors)
     key = _form_key(values)
+    payload = body.model_dump(mode="json")
     try:
         earlier = idempotency.lookup(
-            session, actor, key=key, operation="order.create", payload=body.model_dump(mode="json")
-        )
-        order = order_service.create_order(session, actor, data=body, idempotency_key=key)
+            session, actor, key=key, operation="order.create", payload=payload
+        ) or _just_created(request, payload)
+        if earlier is not None:
+            order = order_service.read_order(session, actor, order_id=earlier)
+        else:
+            order = order_service.create_order(session, actor, data=body, idempotency_key=key)
     except Conflict:
         # The form was sent before with other content (back button, then edited).
         session.rollback()
@@ -182,7 +187,29 @@ def create_order(
         )
     else:
         flash(request, f"Jobordren »{order.title}« er oprettet. Du er formidlingsansvarlig.")
+        request.session["last_created_order"] = [
+            idempotency.fingerprint("order.create", payload),
+            str(order.id),
+            int(time.time()),
+        ]
     return redirect(f"/jobordrer/{order.id}")
+
+
+# A browser's back button may re-render the form with a fresh token while it restores what
+# was typed; the same content sent again this soon from the same login is that re-post.
+REPOST_WINDOW_SECONDS = 30 * 60
+
+
+def _just_created(request: Request, payload: dict[str, Any]) -> uuid.UUID | None:
+    """The order this login created from exactly this content a moment ago, if any."""
+    last = request.session.get("last_created_order")
+    if not (isinstance(last, list) and len(last) == 3):
+        return None
+    digest, order_id, at = last
+    fresh = time.time() - float(at) < REPOST_WINDOW_SECONDS
+    if fresh and digest == idempotency.fingerprint("order.create", payload):
+        return uuid.UUID(str(order_id))
+    return None
 
 
 def _form_key(values: dict[str, str]) -> str | None:

@@ -103,6 +103,15 @@ def test_posting_the_same_create_form_twice_makes_one_order(client: TestClient) 
     again = client.post("/jobordrer/ny", data=data, follow_redirects=False)
     assert first.headers["location"] == again.headers["location"]
     assert "var allerede oprettet" in client.get(again.headers["location"]).text
+    # The back button may re-render the form with a new token but the same content.
+    fresh = {**data, "form_token": _new_form_token(client)}
+    third = client.post("/jobordrer/ny", data=fresh, follow_redirects=False)
+    assert third.headers["location"] == first.headers["location"]
+    # Other content is another order.
+    other = {**fresh, "title": f"{title} nr. 2", "form_token": _new_form_token(client)}
+    assert client.post("/jobordrer/ny", data=other, follow_redirects=False).headers[
+        "location"
+    ] != first.headers["location"]
     with db.unit_of_work() as s:
         assert s.scalar(select(func.count()).where(JobOrder.title == title)) == 1
 
