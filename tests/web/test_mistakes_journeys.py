@@ -259,8 +259,8 @@ def test_the_second_mediator_to_take_an_inbox_order_learns_who_took_it(
     # Jonas's notification about the forwarded order is settled, no longer "Ny".
     jonas.goto("/notifikationer")
     item = jonas.locator("ul.notifications > li").filter(has_text=title)
-    if item.count():
-        expect(item.locator(".badge")).to_have_count(0)
+    expect(item).to_have_count(1)
+    expect(item.locator(".badge")).to_have_count(0)
     assert_accessible(jonas)
     second.close()
 
