@@ -14,6 +14,7 @@ from tests.web.helpers import assert_accessible, fits_narrow_screen, log_in
 pytestmark = pytest.mark.browser
 
 NARROW = {"width": 390, "height": 844}
+CLOSING_REASON = "Den anden stilling er nedlagt"
 
 
 def _unique(title: str) -> str:
@@ -44,9 +45,7 @@ def _api(page: Page, method: str, url: str, body: dict[str, Any]) -> Any:
     headers = page.locator("body").get_attribute("hx-headers") or "{}"
     token = re.search(r'"X-CSRF-Token": "([^"]+)"', headers)
     assert token
-    r = page.request.fetch(
-        url, method=method, data=body, headers={"X-CSRF-Token": token.group(1)}
-    )
+    r = page.request.fetch(url, method=method, data=body, headers={"X-CSRF-Token": token.group(1)})
     assert r.ok, r.text()
     return r.json()
 
@@ -169,9 +168,7 @@ def test_dates_repost_outcomes_and_closing_are_guarded(live_server: str, page: P
     card.locator("input[id^=nothired]").fill("Virksomheden valgte en intern")
     card.get_by_label("Ja, kandidaten blev ikke ansat").check()
     card.get_by_role("button", name="Registrér som ikke ansat").click()
-    expect(_card(page, "Carsten Dahlgaard").get_by_role("status")).to_contain_text(
-        "ikke ansat"
-    )
+    expect(_card(page, "Carsten Dahlgaard").get_by_role("status")).to_contain_text("ikke ansat")
     log = page.locator("ol.log")
     expect(log).to_contain_text("Virksomheden valgte en intern")
     expect(log).to_contain_text("Kandidat henvist til virksomheden")
@@ -185,12 +182,12 @@ def test_dates_repost_outcomes_and_closing_are_guarded(live_server: str, page: P
     page.get_by_role("button", name="Skift status").click()
     _alert_in(page.locator("form#status"), "Skriv en begrundelse")
     page.locator("#f-status").select_option("closed_filled")
-    page.get_by_label("Begrundelse (skal udfyldes ved lukning)").fill("Den anden stilling er nedlagt")
+    page.get_by_label("Begrundelse (skal udfyldes ved lukning)").fill(CLOSING_REASON)
     page.get_by_role("button", name="Skift status").click()
     _alert_in(page.locator("form#status"), "Sæt kryds for at bekræfte")
     assert_accessible(page)
     page.locator("#f-status").select_option("closed_filled")
-    page.get_by_label("Begrundelse (skal udfyldes ved lukning)").fill("Den anden stilling er nedlagt")
+    page.get_by_label("Begrundelse (skal udfyldes ved lukning)").fill(CLOSING_REASON)
     page.get_by_label("Ja, luk jobordren – en lukket jobordre kan ikke genåbnes").check()
     page.get_by_role("button", name="Skift status").click()
     expect(page.get_by_role("status")).to_contain_text("Status er nu »Lukket – besat«")

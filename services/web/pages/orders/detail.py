@@ -37,9 +37,11 @@ def _event_text(event: OrderEvent, candidate_names: dict[Any, str]) -> str:
         text = f"{STATUS_DA.get(old, old)} → {STATUS_DA.get(new, new)}"
         return text + (f" ({data['reason']})" if data.get("reason") else "")
     if kind == "owner_changed":
-        return f"til {data.get('to_name', '')}" + (
-            f", begrundelse: »{data['reason']}«" if data.get("reason") else ""
-        )
+        to_name = str(data.get("to_name", ""))
+        # Taking an order oneself needs no "til <own name>".
+        text = "" if to_name == event.actor_name else f"til {to_name}"
+        reason = f"»{data['reason']}«" if data.get("reason") else ""
+        return ", ".join(p for p in (text, reason) if p)
     if kind == "forwarded":
         return str(data.get("reason") or "")
     if kind == "shared":

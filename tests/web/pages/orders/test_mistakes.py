@@ -3,6 +3,7 @@
 import re
 import uuid
 from datetime import timedelta
+from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
@@ -109,9 +110,10 @@ def test_posting_the_same_create_form_twice_makes_one_order(client: TestClient) 
     assert third.headers["location"] == first.headers["location"]
     # Other content is another order.
     other = {**fresh, "title": f"{title} nr. 2", "form_token": _new_form_token(client)}
-    assert client.post("/jobordrer/ny", data=other, follow_redirects=False).headers[
-        "location"
-    ] != first.headers["location"]
+    assert (
+        client.post("/jobordrer/ny", data=other, follow_redirects=False).headers["location"]
+        != first.headers["location"]
+    )
     with db.unit_of_work() as s:
         assert s.scalar(select(func.count()).where(JobOrder.title == title)) == 1
 
@@ -198,3 +200,21 @@ def test_browsers_get_danish_error_pages_and_api_clients_problem_json(
         .headers["content-type"]
         .startswith("application/problem+json")
     )
+
+
+def test_log_lines_have_no_stray_commas_or_self_references() -> None:
+    from types import SimpleNamespace
+
+    from services.web.pages.orders.detail import _event_text
+
+    def event(kind: str, data: dict[str, object], actor: str = "Mette Sørensen") -> Any:
+        return SimpleNamespace(
+            type=SimpleNamespace(value=kind), data=data, candidate_id=None, actor_name=actor
+        )
+
+    hidden = _event_text(event("hired", {"start_date": "2027-01-04"}), {})
+    assert hidden == "start 4. jan. 2027"
+    took = event("owner_changed", {"to_name": "Mette Sørensen", "reason": "Modtaget via JobAG"})
+    assert _event_text(took, {}) == "»Modtaget via JobAG«"
+    handed = event("owner_changed", {"to_name": "Jonas Kristensen", "reason": "Ferie"})
+    assert _event_text(handed, {}) == "til Jonas Kristensen, »Ferie«"
