@@ -144,6 +144,8 @@ def test_jobcentre_takes_forwarded_order_finds_candidates_and_records_the_hire(
     ):
         expect(log).to_contain_text(entry)
     assert_accessible(page)
+    # The hire's message sits at the candidate card; the screenshot shows the whole page top.
+    page.evaluate("window.scrollTo(0, 0)")
     screenshot(page, "jobordre")
 
     # The CV page of the hired candidate, the indicators and the notifications.
