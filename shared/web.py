@@ -18,7 +18,14 @@ from starlette.routing import Match
 from shared import db
 from shared.audit import record_denied
 from shared.context import request_id_var
-from shared.errors import PROBLEM_JSON, AppError, Forbidden, Unauthenticated
+from shared.errors import (
+    PROBLEM_JSON,
+    AppError,
+    Forbidden,
+    NotFound,
+    Unauthenticated,
+    ValidationFailed,
+)
 from shared.settings import get_settings
 from shared.tasks import broker_reachable
 
@@ -50,9 +57,25 @@ def readyz() -> JSONResponse:
     )
 
 
+def wants_problem_json(request: Request) -> bool:
+    """API paths, and clients that ask for JSON rather than HTML, get problem+json."""
+    if request.url.path.startswith("/api"):
+        return True
+    accept = request.headers.get("accept", "").lower()
+    return "json" in accept and "text/html" not in accept
+
+
+def _html_error(request: Request, error: AppError) -> Response | None:
+    """The app's HTML page for an error a browser met, if it has a renderer."""
+    renderer: HtmlErrorRenderer | None = getattr(request.app.state, "html_error_renderer", None)
+    if renderer is None or wants_problem_json(request):
+        return None
+    return renderer(request, error)
+
+
 def problem_response(request: Request, error: AppError) -> Response:
     renderer: HtmlErrorRenderer | None = getattr(request.app.state, "html_error_renderer", None)
-    if renderer is not None and not request.url.path.startswith("/api"):
+    if renderer is not None and not wants_problem_json(request):
         html = renderer(request, error)
         if html is not None:
             return html
@@ -90,6 +113,15 @@ def _clean_errors(errors: Any) -> list[dict[str, Any]]:
 async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     errors = _clean_errors(exc.errors())
+    # A browser that followed a broken link (/jobordrer/abc) meets a missing page, not a form
+    # error; bad query values are invalid input.
+    in_path = all(e["loc"][:1] == ["path"] for e in errors)
+    html = _html_error(
+        request,
+        NotFound("No such page") if in_path else ValidationFailed("Invalid input", errors=errors),
+    )
+    if html is not None:
+        return html
     fields = ", ".join(".".join(str(p) for p in e["loc"]) for e in errors[:5])
     body = {
         "type": "https://jobbro.dk/problems/validation-failed",
@@ -104,6 +136,10 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code in (404, 405):
+        html = _html_error(request, NotFound(str(exc.detail)))
+        if html is not None:
+            return html
     body = {
         "type": "about:blank",
         "title": str(exc.detail) if exc.status_code < 500 else "Server error",

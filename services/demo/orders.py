@@ -355,15 +355,19 @@ def _follow_plan(
     if spec.plan in ("share", "refer", "hire_one", "inactivate"):
         sharing.share_order(session, owner, order_id=order.id, organisation_ids=akasser[:2])
     if spec.plan in ("inactivate", "expire", "closed_elsewhere"):
+        # Only an order with a hire closes as filled, and only a passed placement deadline
+        # closes one as expired: the demo lets the deadline of the closed ones pass.
         target = {
             "inactivate": OrderStatus.INACTIVATED,
             "expire": OrderStatus.CLOSED_EXPIRED,
-            "closed_elsewhere": OrderStatus.CLOSED_FILLED,
+            "closed_elsewhere": OrderStatus.CLOSED_EXPIRED,
         }[spec.plan]
+        if target is OrderStatus.CLOSED_EXPIRED:
+            order.placement_deadline = date.today() - timedelta(days=2)
         reason = {
             "inactivate": "Arbejdsgiver har nok kandidater lige nu",
             "expire": "Formidlingsfristen udløb",
-            "closed_elsewhere": "Besat via arbejdsgiverens eget netværk",
+            "closed_elsewhere": "Besat via arbejdsgiverens eget netværk, fristen er udløbet",
         }[spec.plan]
         orders.change_status(
             session,

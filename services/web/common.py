@@ -28,9 +28,21 @@ def form_values(form: FormData) -> dict[str, str]:
     return {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
 
 
-def flash(request: Request, message: str, kind: str = "ok") -> None:
-    """A message shown once on the next page."""
-    request.session["flash"] = [kind, message]
+def flash(
+    request: Request,
+    message: str,
+    kind: str = "ok",
+    *,
+    at: str = "",
+    link: tuple[str, str] | None = None,
+) -> None:
+    """A message shown once on the next page.
+
+    `at` names the place on the page the message belongs to (an action's element id), so
+    an error shows where the user acted rather than out of view at the top; `link` is an
+    (url, text) pair shown after the message.
+    """
+    request.session["flash"] = [kind, message, at, list(link) if link else None]
 
 
 def redirect(url: str) -> Response:
@@ -38,10 +50,12 @@ def redirect(url: str) -> Response:
     return RedirectResponse(url, status_code=303)
 
 
-def flash_redirect(request: Request, url: str, message: str, kind: str = "ok") -> Response:
-    """Say what happened on the page the user is sent to next."""
-    flash(request, message, kind)
-    return redirect(url)
+def flash_redirect(
+    request: Request, url: str, message: str, kind: str = "ok", *, at: str = ""
+) -> Response:
+    """Say what happened on the page the user is sent to next (at the action when `at`)."""
+    flash(request, message, kind, at=at)
+    return redirect(f"{url}#{at}" if at else url)
 
 
 def page_number(value: Any) -> int:

@@ -14,7 +14,7 @@ TITLES_DA = {
     403: "Det har du ikke adgang til",
     404: "Siden eller sagen findes ikke",
     409: "Det kan ikke lade sig gøre lige nu",
-    412: "Sagen er ændret af en anden",
+    412: "Jobordren er ændret, siden du åbnede den",
     422: "Oplysningerne er ikke gyldige",
     503: "Tjenesten svarer ikke lige nu",
 }
@@ -23,9 +23,11 @@ EXPLANATIONS_DA = {
     400: "Forespørgslen kunne ikke forstås.",
     401: "Log ind for at fortsætte.",
     403: "Din rolle eller organisation må ikke udføre denne handling. Afvisningen er logget.",
-    404: "Den findes ikke, eller du har ikke adgang til at se den.",
+    404: "Adressen findes ikke, eller du har ikke adgang til det, den peger på. Tjek linket, "
+    "eller find sagen under Mine jobordrer.",
     409: "Handlingen passer ikke til sagens nuværende tilstand.",
-    412: "En anden har ændret sagen, siden du åbnede den. Genindlæs siden og prøv igen.",
+    412: "Den er ændret siden – måske af dig selv i en anden fane. Intet er gemt. Åbn "
+    "jobordren igen, så du ser den, som den er nu, og gentag det, du ville.",
     422: "Nogle oplysninger mangler eller er ugyldige.",
     503: "Prøv igen om lidt.",
 }
@@ -50,7 +52,7 @@ ACTION_MESSAGES_DA: dict[str, str] = {
     "jobordren, foreslår kandidater, og en a-kasse foreslår kun sine egne medlemmer.",
     "candidate.contact": "Kandidaten kontaktes først af den organisation, der fandt kandidaten; "
     "jobcentret som tovholder og den formidlingsansvarlige kan også kontakte.",
-    "candidate.refer": "Kun den formidlingsansvarlige videreformidler kandidater til virksomheden.",
+    "candidate.refer": "Kun den formidlingsansvarlige henviser kandidater til virksomheden.",
     "candidate.outcome": "Kun den formidlingsansvarlige registrerer, om kandidaten blev ansat.",
     "candidate.reverse": "Kun den formidlingsansvarlige kan tilbageføre et udfald.",
     "candidate.archive": "Kun den formidlingsansvarlige eller den organisation, der foreslog "
@@ -70,7 +72,8 @@ def danish_error(error: AppError) -> tuple[str, str]:
     return title, message
 
 
-def _back_link(request: Request) -> str | None:
+def back_link(request: Request) -> str | None:
+    """The page the user came from, when it is on this site (path and query)."""
     # Only a path on this site, so an error page never links off-site.
     referer = request.headers.get("referer")
     if not referer:
@@ -102,6 +105,5 @@ def render_html_error(request: Request, error: AppError) -> Response | None:
         status_code=error.status,
         title=title,
         message=message,
-        detail=error.detail,
-        back=_back_link(request),
+        back=back_link(request),
     )

@@ -1,5 +1,6 @@
 """Form handling for the pages: form -> schema, Danish messages next to each field or flashed."""
 
+from datetime import date
 from typing import Any, TypeVar
 
 from fastapi import Request
@@ -7,6 +8,7 @@ from pydantic import BaseModel, ValidationError
 from starlette.responses import Response
 
 from services.web.common import flash_redirect
+from services.web.templating import dato
 from shared.errors import AppError
 
 M = TypeVar("M", bound=BaseModel)
@@ -39,6 +41,9 @@ _MESSAGES: dict[str, str] = {
     "too_long": "Der er for mange (højst {max_length}).",
     "bool_parsing": "Vælg ja eller nej.",
     "extra_forbidden": "Feltet kendes ikke.",
+    # The order's date rules (services.joborders.orders.schemas.order_date_problems).
+    "date_before_receipt": "Må ikke ligge før den dag, jobordren blev modtaget ({received}).",
+    "date_in_past": "Må ikke ligge i fortiden.",
 }
 
 # Messages a service writes in English for a known rule, in Danish for the form.
@@ -62,16 +67,21 @@ def danish_message(error_type: str, ctx: dict[str, Any] | None, msg: str = "") -
                 return text
     template = _MESSAGES.get(error_type, "Ugyldig værdi.")
     # 0.0 reads as "0" to a person: show whole-number limits without decimals.
-    values = {k: _plain_number(v) for k, v in (ctx or {}).items()}
+    values = {k: _plain_value(v) for k, v in (ctx or {}).items()}
     try:
         return template.format(**values)
     except (KeyError, IndexError):
         return template
 
 
-def _plain_number(value: Any) -> Any:
+def _plain_value(value: Any) -> Any:
     if isinstance(value, float) and value.is_integer():
         return int(value)
+    if isinstance(value, str) and len(value) == 10 and value[4:5] == "-":
+        try:
+            return dato(date.fromisoformat(value))  # an ISO date the Danish way
+        except ValueError:
+            return value
     return value
 
 
@@ -112,7 +122,9 @@ def app_error_fields(error: AppError) -> dict[str, str]:
             name = ".".join(str(p) for p in loc if not str(p).isdigit() and p != "body")
             found.setdefault(
                 name or "__all__",
-                danish_message(str(item.get("type", "value_error")), None, str(item.get("msg"))),
+                danish_message(
+                    str(item.get("type", "value_error")), item.get("ctx"), str(item.get("msg"))
+                ),
             )
     if field := error.extra.get("field"):
         found.setdefault(str(field), danish_message("value_error", None, error.detail))
@@ -156,16 +168,23 @@ FIELD_NAMES_DA = {
 
 
 def validated_or_flash(
-    request: Request, schema: type[M], data: dict[str, Any], *, failure: str, back: str
+    request: Request,
+    schema: type[M],
+    data: dict[str, Any],
+    *,
+    failure: str,
+    back: str,
+    at: str = "",
 ) -> M | Response:
     """The posted data as `schema`, or a redirect to `back` flashing why nothing was saved.
 
     For the small action forms on a page; a page returns the response when it gets one.
+    `at` shows the message at the form (its element id) instead of at the top.
     """
     try:
         return schema.model_validate(data)
     except ValidationError as exc:
-        return flash_redirect(request, back, f"{failure} {first_error(exc)}", "error")
+        return flash_redirect(request, back, f"{failure} {first_error(exc)}", "error", at=at)
 
 
 def form_version(values: dict[str, str]) -> int | None:

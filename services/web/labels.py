@@ -1,5 +1,7 @@
 """Danish words for the job-order service's codes, as the mediators say them."""
 
+from typing import Any
+
 STATUS_DA = {
     "draft": "Kladde",
     "in_process": "Under behandling",
@@ -18,7 +20,7 @@ CHANNEL_DA = {
 CANDIDATE_STATUS_DA = {
     "proposed": "Foreslået",
     "contacted": "Kontaktet",
-    "referred": "Videreformidlet",
+    "referred": "Henvist",
     "hired": "Ansat",
     "not_hired": "Ikke ansat",
 }
@@ -26,7 +28,7 @@ CANDIDATE_STATUS_DA = {
 CONTACT_OUTCOME_DA = {
     "interested": "Interesseret",
     "not_interested": "Ikke interesseret",
-    "unreachable": "Ikke truffet",
+    "unreachable": "Forsøgt kontaktet – ikke truffet",
 }
 
 SOURCE_DA = {"matching": "kandidatsøgning", "manual": "manuelt"}
@@ -41,7 +43,7 @@ EVENT_DA = {
     "status_changed": "Status ændret",
     "candidate_added": "Kandidat tilføjet",
     "contacted": "Kandidat kontaktet",
-    "referred": "Kandidat videreformidlet til virksomheden",
+    "referred": "Kandidat henvist til virksomheden",
     "hired": "Kandidat ansat",
     "not_hired": "Kandidat ikke ansat",
     "outcome_reversed": "Udfald tilbageført",
@@ -129,7 +131,24 @@ SCORE_PART_DA = {
     "requirements": "krav opfyldt",
 }
 
+
+def candidate_status(candidate: Any) -> str:
+    """A candidate's status as a mediator says it: a call nobody answered is no contact."""
+    status = candidate.status.value
+    outcome = candidate.contact_outcome.value if candidate.contact_outcome else None
+    if status == "contacted" and outcome == "unreachable":
+        return CONTACT_OUTCOME_DA["unreachable"]
+    return CANDIDATE_STATUS_DA.get(status, status)
+
+
+def plural(count: int, singular: str, plural_form: str) -> str:
+    """ "1 jobordre", "2 jobordrer": the count with the right form of the noun."""
+    return f"{count} {singular if count == 1 else plural_form}"
+
+
 ALL = {
+    "candidate_status": candidate_status,
+    "plural": plural,
     "STATUS_DA": STATUS_DA,
     "CHANNEL_DA": CHANNEL_DA,
     "CANDIDATE_STATUS_DA": CANDIDATE_STATUS_DA,

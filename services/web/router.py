@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from starlette.responses import RedirectResponse, Response
 
 from services.web.pages import candidates, cv, indicators, notifications
-from services.web.pages.orders import actions, detail, form, listing
+from services.web.pages.orders import actions, detail, form, listing, pipeline
 from services.web.templating import render
 from shared.actor import Actor
 from shared.audit import record_denied
@@ -81,5 +81,5 @@ def home(actor: CurrentActor) -> Response:
     return RedirectResponse("/jobordrer", status_code=303)
 
 
-for _pages in (listing, form, detail, actions, candidates, cv, indicators, notifications):
+for _pages in (listing, form, detail, actions, pipeline, candidates, cv, indicators, notifications):
     router.include_router(_pages.router)

@@ -15,6 +15,7 @@ from starlette.responses import Response
 from services.web.labels import ALL as LABELS
 from shared.actor import Actor
 from shared.auth import ensure_csrf_token
+from shared.geo import postal_name
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 templates = Jinja2Templates(directory=TEMPLATE_DIR)
@@ -79,6 +80,14 @@ def procent(value: float | None) -> str:
     return f"{value * 100:.1f} %".replace(".", ",")
 
 
+def by(postal_code: str | None) -> str:
+    """A postal code with its town, as Danes read it: 8500 Grenaa."""
+    if not postal_code:
+        return "–"
+    name = postal_name(postal_code)
+    return f"{postal_code} {name}" if name else postal_code
+
+
 def query(request: Request, **changes: Any) -> str:
     """The current query string with some parameters changed (for filters and pages)."""
     params = dict(request.query_params)
@@ -91,7 +100,7 @@ def query(request: Request, **changes: Any) -> str:
 
 
 templates.env.globals.update(ROLE_DA=ROLE_DA, ORG_KIND_DA=ORG_KIND_DA, query=query, **LABELS)
-templates.env.filters.update(dato=dato, tidspunkt=tidspunkt, procent=procent, tal=tal)
+templates.env.filters.update(dato=dato, tidspunkt=tidspunkt, procent=procent, tal=tal, by=by)
 
 # The job-order service registers how the header counts unread notifications, so this
 # module does not import it (and the login page works before that service exists).
@@ -117,8 +126,9 @@ def render(
     if session is not None and actor is not None and actor.kind == "user" and _counter:
         unread = _counter[0](session, actor)
     if "flash" not in context and "flash" in request.session:
-        kind, message = request.session.pop("flash")
-        context.update(flash=message, flash_kind=kind)
+        kind, message, *place = request.session.pop("flash")
+        at, link = [*place, "", None][:2]
+        context.update(flash=message, flash_kind=kind, flash_at=at or "", flash_link=link)
     context.update(
         actor=actor,
         csrf_token=ensure_csrf_token(request),

@@ -118,16 +118,17 @@ def test_jobcentre_takes_forwarded_order_finds_candidates_and_records_the_hire(
     record_contact(page, "Ali Hassan", "Interesseret")
     record_contact(page, "Bente Møller", "Ikke interesseret")
     card = candidate_card(page, "Ali Hassan")
-    card.get_by_role("button", name="Videreformidl til virksomheden").click()
-    expect(page.get_by_role("status")).to_contain_text("videreformidlet til virksomheden")
+    card.get_by_role("button", name="Henvis til virksomheden").click()
+    expect(page.get_by_role("status")).to_contain_text("henvist til virksomheden")
     assert (
         candidate_card(page, "Bente Møller")
-        .get_by_role("button", name="Videreformidl til virksomheden")
+        .get_by_role("button", name="Henvis til virksomheden")
         .count()
         == 0
     )
     card = candidate_card(page, "Ali Hassan")
     card.get_by_text("Registrér ansættelse").click()
+    card.get_by_label("Ja, kandidaten er ansat").check()
     card.get_by_role("button", name="Registrér som ansat").click()
     expect(page.get_by_role("status")).to_contain_text("lukket som besat")
     expect(page.locator("hgroup")).to_contain_text("Lukket – besat")
@@ -137,12 +138,14 @@ def test_jobcentre_takes_forwarded_order_finds_candidates_and_records_the_hire(
         "Ny formidlingsansvarlig",
         "Kandidat tilføjet",
         "Kandidat kontaktet",
-        "Kandidat videreformidlet til virksomheden",
+        "Kandidat henvist til virksomheden",
         "Kandidat ansat",
         "Jobordre lukket",
     ):
         expect(log).to_contain_text(entry)
     assert_accessible(page)
+    # The hire's message sits at the candidate card; the screenshot shows the whole page top.
+    page.evaluate("window.scrollTo(0, 0)")
     screenshot(page, "jobordre")
 
     # The CV page of the hired candidate, the indicators and the notifications.
@@ -200,7 +203,7 @@ def test_akasse_proposes_a_member_on_a_shared_order_and_another_akasse_cannot_se
     expect(card).to_contain_text("Kontaktet")
     expect(card).to_contain_text("HK A-kasse")
     # Only the owner refers: the a-kasse is not offered the action.
-    expect(card.get_by_role("button", name="Videreformidl til virksomheden")).to_have_count(0)
+    expect(card.get_by_role("button", name="Henvis til virksomheden")).to_have_count(0)
     cv_href = card.get_by_role("link", name="Carsten Dahlgaard").get_attribute("href")
     assert cv_href
 

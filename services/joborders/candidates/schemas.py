@@ -27,12 +27,15 @@ class ContactIn(StrictIn):
 class OutcomeIn(StrictIn):
     hired: bool
     start_date: date | None = None
-    note: Note | None = None
+    note: Note | None = Field(default=None, description="Required when not hired: the reason")
 
     @model_validator(mode="after")
     def _start_date_for_hire(self) -> "OutcomeIn":
         if self.hired and self.start_date is None:
             raise ValueError("a hire needs a start_date")
+        # "Not hired" ends the candidate's chance on the order; the log must say why.
+        if not self.hired and not (self.note or "").strip():
+            raise ValueError("a non-hire needs a note giving the reason")
         return self
 
 

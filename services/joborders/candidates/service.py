@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from services.joborders.candidates.schemas import CandidateIn
 from services.joborders.common import idempotency
 from services.joborders.common.store import claim_version, get_order, get_order_for_update, hires
+from services.joborders.common.workdays import local_date
 from services.joborders.matching_port import get_client, order_query
 from services.joborders.mediation_log.service import log_event
 from services.joborders.models import (
@@ -21,6 +22,7 @@ from services.joborders.models import (
     JobOrder,
     OrderStatus,
 )
+from services.joborders.orders.schemas import hire_start_problems
 from services.joborders.orders.service import set_status
 from services.joborders.policy import access, disclosure
 from services.matching.contract import RankedPage, SearchFilters
@@ -28,7 +30,13 @@ from shared import audit
 from shared.actor import Actor
 from shared.audit import RefusedAsNotFound
 from shared.db import utcnow
-from shared.errors import DuplicateCandidate, Forbidden, InvalidState, NotFound
+from shared.errors import (
+    DuplicateCandidate,
+    Forbidden,
+    InvalidState,
+    NotFound,
+    ValidationFailed,
+)
 
 
 def _forbid(action: str, candidate: Candidate | JobOrder, detail: str) -> Forbidden:
@@ -324,6 +332,10 @@ def record_outcome(
         raise InvalidState(f"The order is {order.status.value}", current_status=order.status.value)
     if hired and start_date is None:
         raise InvalidState("A hire needs a start date")
+    if problems := hire_start_problems(
+        local_date(order.received_at), start_date if hired else None
+    ):
+        raise ValidationFailed(problems[0]["msg"], errors=problems)
     candidate.status = wanted
     candidate.start_date = start_date if hired else None
     candidate.outcome_at = utcnow()

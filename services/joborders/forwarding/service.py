@@ -21,6 +21,7 @@ from services.joborders.models import (
     JobOrder,
     OwnerChangeKind,
 )
+from services.joborders.notifications import service as notifications
 from services.joborders.ownership.service import record_owner_change
 from services.joborders.policy import access
 from shared import audit
@@ -169,6 +170,7 @@ def take_forwarded_order(
     assert user is not None
     order.coordinator_organisation_id = actor.organisation_id
     order.forward_taken_at = utcnow()
+    notifications.settle_forwarded(session, order_id=order.id)
     record_owner_change(
         session, actor, order, user, kind=OwnerChangeKind.FORWARD_TAKE_OVER, reason=reason
     )

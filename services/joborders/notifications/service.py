@@ -147,7 +147,7 @@ def notify_forwarded_order(session: Session, *, order_id: uuid.UUID) -> int:
     origin = session.get(Organisation, order.origin_organisation_id)
     origin_name = origin.name if origin else "en a-kasse"
     message = (
-        f"{origin_name} har videreformidlet jobordren «{order.title}» hos "
+        f"{origin_name} har videreformidlet jobordren »{order.title}« hos "
         f"{order.employer_name} via JobAG. Begrundelse: {order.forward_reason or '-'}"
     )
     for user in mediators_of(session, order.forwarded_to_organisation_id):
@@ -161,6 +161,21 @@ def notify_forwarded_order(session: Session, *, order_id: uuid.UUID) -> int:
         )
         sent += note is not None
     return sent
+
+
+def settle_forwarded(session: Session, *, order_id: uuid.UUID) -> int:
+    """Once a mediator took a forwarded order, the colleagues' "new order" messages are done."""
+    result = session.execute(
+        update(Notification)
+        .where(
+            Notification.order_id == order_id,
+            Notification.kind == "forwarded",
+            Notification.read_at.is_(None),
+        )
+        .values(read_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def remind_overdue_owners(session: Session) -> int:

@@ -2,7 +2,7 @@
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
@@ -112,6 +112,62 @@ class StatusChange(StrictIn):
     status: OrderStatus
     reason: Reason | None = None
     version: int | None = Field(default=None, ge=1, description="Or send If-Match")
+
+
+def order_date_problems(
+    received: date,
+    *,
+    start_date: date | None,
+    placement_deadline: date | None,
+    processing_deadline: date | None,
+    today: date | None = None,
+) -> list[dict[str, Any]]:
+    """The dates of an order that contradict its receipt, as 422 `errors` items.
+
+    The API and the web form share these rules: no deadline or start before the order
+    arrived, and (when `today` is given, i.e. a placement deadline is set now) no placement
+    deadline that has already passed, because the expiry task would close the order at once.
+    """
+    problems: list[dict[str, Any]] = []
+    ctx = {"received": received.isoformat()}
+
+    def add(field: str, kind: str, message: str) -> None:
+        problems.append({"loc": [field], "type": kind, "msg": message, "ctx": ctx})
+
+    if processing_deadline is not None and processing_deadline < received:
+        add(
+            "processing_deadline",
+            "date_before_receipt",
+            "The processing deadline lies before the order was received",
+        )
+    if start_date is not None and start_date < received:
+        add(
+            "start_date", "date_before_receipt", "The start date lies before the order was received"
+        )
+    if placement_deadline is not None:
+        if placement_deadline < received:
+            add(
+                "placement_deadline",
+                "date_before_receipt",
+                "The placement deadline lies before the order was received",
+            )
+        elif today is not None and placement_deadline < today:
+            add("placement_deadline", "date_in_past", "The placement deadline lies in the past")
+    return problems
+
+
+def hire_start_problems(received: date, start_date: date | None) -> list[dict[str, Any]]:
+    """A hire cannot start before the employer ordered the position."""
+    if start_date is None or start_date >= received:
+        return []
+    return [
+        {
+            "loc": ["start_date"],
+            "type": "date_before_receipt",
+            "msg": "The start date lies before the order was received",
+            "ctx": {"received": received.isoformat()},
+        }
+    ]
 
 
 class OrderOut(BaseModel):

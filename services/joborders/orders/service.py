@@ -32,9 +32,10 @@ from services.joborders.orders.schemas import (
     EmployerContact,
     OrderCreate,
     OrderUpdate,
+    order_date_problems,
 )
 from services.joborders.policy import access
-from services.joborders.policy.status import TRANSITIONS
+from services.joborders.policy import status as status_policy
 from shared import audit
 from shared.actor import Actor
 from shared.db import utcnow
@@ -64,6 +65,11 @@ def _owner_for_create(session: Session, actor: Actor, owner_email: str | None) -
     return user
 
 
+def _refuse_dates(problems: list[dict[str, Any]]) -> None:
+    if problems:
+        raise ValidationFailed("; ".join(p["msg"] for p in problems), errors=problems)
+
+
 def create_order(
     session: Session, actor: Actor, *, data: OrderCreate, idempotency_key: str | None = None
 ) -> JobOrder:
@@ -83,8 +89,18 @@ def create_order(
     received_at = data.received_at or utcnow()
     if received_at > utcnow():
         raise ValidationFailed("received_at lies in the future", field="received_at")
+    received_on = local_date(received_at)
+    _refuse_dates(
+        order_date_problems(
+            received_on,
+            start_date=data.start_date,
+            placement_deadline=data.placement_deadline,
+            processing_deadline=data.processing_deadline,
+            today=today(),
+        )
+    )
     deadline = data.processing_deadline or add_working_days(
-        local_date(received_at), get_joborder_settings().default_processing_working_days
+        received_on, get_joborder_settings().default_processing_working_days
     )
     fields = data.model_dump(
         exclude={"owner_email", "received_at", "processing_deadline", "status", "channel"}
@@ -240,6 +256,17 @@ def update_order(
     for required in ("title", "positions", "processing_deadline"):
         if required in values and values[required] is None:
             raise ValidationFailed(f"A job order needs {required}; it cannot be cleared")
+    new_placement = values.get("placement_deadline")
+    _refuse_dates(
+        order_date_problems(
+            local_date(order.received_at),
+            start_date=values.get("start_date", order.start_date),
+            placement_deadline=values.get("placement_deadline", order.placement_deadline),
+            processing_deadline=values.get("processing_deadline", order.processing_deadline),
+            # A placement deadline set now must lie ahead; an old one may have passed.
+            today=today() if new_placement not in (None, order.placement_deadline) else None,
+        )
+    )
     if "description" in values and values["description"] is None:
         values["description"] = ""
     changed = {}
@@ -310,13 +337,11 @@ def change_status(
     # A caller who edited an old copy hears that first, whatever has changed since.
     check_version(order, expected_version)
     access.require_owner(actor, order, action="order.status", what="change the order's status")
-    if status not in TRANSITIONS[order.status]:
-        allowed = ", ".join(sorted(s.value for s in TRANSITIONS[order.status])) or "none"
-        raise InvalidState(
-            f"An order that is {order.status.value} cannot become {status.value} "
-            f"(allowed: {allowed})",
-            current_status=order.status.value,
-        )
+    refused = status_policy.refusal(order, status, hires=hires(session, order.id), on=today())
+    if refused is not None:
+        raise InvalidState(refused, current_status=order.status.value, wanted_status=status.value)
+    if status_policy.needs_reason(status) and not (reason or "").strip():
+        raise ValidationFailed("Closing an order needs a reason", field="reason")
     claim_version(session, order, expected_version)
     set_status(session, actor, order, status, reason)
     audit.record(

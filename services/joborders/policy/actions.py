@@ -2,6 +2,7 @@
 
 from sqlalchemy.orm import Session
 
+from services.joborders.common.store import hires
 from services.joborders.models import (
     CLOSED_STATUSES,
     Candidate,
@@ -10,8 +11,9 @@ from services.joborders.models import (
     JobOrder,
     OrderStatus,
 )
+from services.joborders.orders.deadlines import today
 from services.joborders.policy import access
-from services.joborders.policy.status import TRANSITIONS
+from services.joborders.policy import status as status_policy
 from shared.actor import Actor
 
 
@@ -26,7 +28,8 @@ def allowed_actions(session: Session, actor: Actor, order: JobOrder) -> list[str
         actions.append("edit")
     if owner:
         actions.append("edit_employer_contact")
-        actions.extend(f"status:{s.value}" for s in sorted(TRANSITIONS[order.status]))
+        targets = status_policy.manual_targets(order, hires=hires(session, order.id), on=today())
+        actions.extend(f"status:{s.value}" for s in targets)
         actions.append("hand_over")
     if access.can_take_over(actor, order) and not owner:
         actions.append("take_over")

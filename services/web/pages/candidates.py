@@ -1,4 +1,4 @@
-"""Find kandidater (for an order and by free text), add a candidate, and the pipeline actions."""
+"""Find kandidater (for an order and by free text) and add a candidate."""
 
 import uuid
 from typing import Annotated, Any
@@ -9,7 +9,7 @@ from starlette.datastructures import QueryParams
 from starlette.responses import Response
 
 from services.joborders.candidates import service as candidate_service
-from services.joborders.candidates.schemas import CandidateIn, ContactIn, OutcomeIn, ReasonIn
+from services.joborders.candidates.schemas import CandidateIn
 from services.joborders.matching_port import get_client
 from services.joborders.models import OrderStatus
 from services.joborders.orders import service as order_service
@@ -28,7 +28,6 @@ from services.web.common import (
     redirect,
 )
 from services.web.forms import blank_to_none, field_errors, first_error, lines
-from services.web.labels import CONTACT_OUTCOME_DA
 from services.web.templating import render
 from shared.auth import CurrentActor
 
@@ -250,161 +249,3 @@ def add_candidate(
         return render(request, "candidates/_added.html", actor, message=message)
     flash(request, message)
     return redirect(back)
-
-
-def _done(request: Request, order_id: uuid.UUID, candidate_id: uuid.UUID, text: str) -> Response:
-    flash(request, text)
-    return redirect(f"/jobordrer/{order_id}#kandidat-{candidate_id}")
-
-
-def _refused_input(
-    request: Request, order_id: uuid.UUID, candidate_id: uuid.UUID, what: str, message: str
-) -> Response:
-    flash(request, f"{what} {message}", "error")
-    return redirect(f"/jobordrer/{order_id}#kandidat-{candidate_id}")
-
-
-@router.post("/jobordrer/{order_id}/kandidater/{candidate_id}/kontakt")
-def record_contact(
-    request: Request,
-    order_id: uuid.UUID,
-    candidate_id: uuid.UUID,
-    session: WebSession,
-    actor: CurrentActor,
-    form: PostedForm,
-) -> Response:
-    """Record the outcome of contacting the candidate."""
-    values = form_values(form)
-    try:
-        body = ContactIn.model_validate(
-            {"outcome": values.get("outcome", ""), "note": blank_to_none(values.get("note"))}
-        )
-    except ValidationError as exc:
-        return _refused_input(
-            request, order_id, candidate_id, "Kontakten er ikke gemt.", first_error(exc)
-        )
-    candidate_service.record_contact(
-        session,
-        actor,
-        order_id=order_id,
-        candidate_id=candidate_id,
-        outcome=body.outcome,
-        note=body.note,
-    )
-    outcome = CONTACT_OUTCOME_DA[body.outcome.value].lower()
-    return _done(request, order_id, candidate_id, f"Kontakten er registreret: {outcome}.")
-
-
-@router.post("/jobordrer/{order_id}/kandidater/{candidate_id}/videreformidl")
-def refer(
-    request: Request,
-    order_id: uuid.UUID,
-    candidate_id: uuid.UUID,
-    session: WebSession,
-    actor: CurrentActor,
-) -> Response:
-    """The owner refers the candidate to the employer."""
-    c = candidate_service.refer_candidate(
-        session, actor, order_id=order_id, candidate_id=candidate_id
-    )
-    return _done(request, order_id, candidate_id, f"{c.name} er videreformidlet til virksomheden.")
-
-
-@router.post("/jobordrer/{order_id}/kandidater/{candidate_id}/ansat")
-def hired(
-    request: Request,
-    order_id: uuid.UUID,
-    candidate_id: uuid.UUID,
-    session: WebSession,
-    actor: CurrentActor,
-    form: PostedForm,
-) -> Response:
-    """The owner records that the employer hired the candidate."""
-    values = form_values(form)
-    try:
-        body = OutcomeIn.model_validate(
-            {"hired": True, "start_date": blank_to_none(values.get("start_date"))}
-        )
-    except ValidationError as exc:
-        message = first_error(exc)
-        if "start_date" not in str(exc) or "hire needs" in str(exc):
-            message = "Skriv en startdato."
-        return _refused_input(
-            request, order_id, candidate_id, "Ansættelsen er ikke registreret.", message
-        )
-    c = candidate_service.record_outcome(
-        session,
-        actor,
-        order_id=order_id,
-        candidate_id=candidate_id,
-        hired=True,
-        start_date=body.start_date,
-    )
-    order = order_service.read_order(session, actor, order_id=order_id)
-    text = f"{c.name} er registreret som ansat."
-    if order.status.value == "closed_filled":
-        text += " Alle stillinger er besat, og jobordren er lukket som besat."
-    return _done(request, order_id, candidate_id, text)
-
-
-@router.post("/jobordrer/{order_id}/kandidater/{candidate_id}/ikke-ansat")
-def not_hired(
-    request: Request,
-    order_id: uuid.UUID,
-    candidate_id: uuid.UUID,
-    session: WebSession,
-    actor: CurrentActor,
-) -> Response:
-    """The owner records that the employer did not hire the candidate."""
-    c = candidate_service.record_outcome(
-        session, actor, order_id=order_id, candidate_id=candidate_id, hired=False
-    )
-    return _done(request, order_id, candidate_id, f"{c.name} er registreret som ikke ansat.")
-
-
-def _reason(values: dict[str, str]) -> ReasonIn:
-    return ReasonIn.model_validate({"reason": values.get("reason", "")})
-
-
-@router.post("/jobordrer/{order_id}/kandidater/{candidate_id}/tilbagefoer")
-def reverse(
-    request: Request,
-    order_id: uuid.UUID,
-    candidate_id: uuid.UUID,
-    session: WebSession,
-    actor: CurrentActor,
-    form: PostedForm,
-) -> Response:
-    """Reverse a wrongly recorded outcome by a counter-event."""
-    try:
-        body = _reason(form_values(form))
-    except ValidationError as exc:
-        return _refused_input(
-            request, order_id, candidate_id, "Udfaldet er ikke tilbageført.", first_error(exc)
-        )
-    c = candidate_service.reverse_outcome(
-        session, actor, order_id=order_id, candidate_id=candidate_id, reason=body.reason
-    )
-    return _done(request, order_id, candidate_id, f"Udfaldet for {c.name} er tilbageført.")
-
-
-@router.post("/jobordrer/{order_id}/kandidater/{candidate_id}/arkiver")
-def archive(
-    request: Request,
-    order_id: uuid.UUID,
-    candidate_id: uuid.UUID,
-    session: WebSession,
-    actor: CurrentActor,
-    form: PostedForm,
-) -> Response:
-    """Archive the candidate on this order (nothing is deleted)."""
-    try:
-        body = _reason(form_values(form))
-    except ValidationError as exc:
-        return _refused_input(
-            request, order_id, candidate_id, "Kandidaten er ikke arkiveret.", first_error(exc)
-        )
-    candidate_service.archive_candidate(
-        session, actor, order_id=order_id, candidate_id=candidate_id, reason=body.reason
-    )
-    return _done(request, order_id, candidate_id, "Kandidaten er arkiveret på jobordren.")

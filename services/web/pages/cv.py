@@ -9,6 +9,7 @@ from starlette.responses import Response
 from services.joborders.matching_port import get_client
 from services.web import queries
 from services.web.common import WebSession
+from services.web.errors import back_link
 from services.web.templating import render
 from shared.auth import CurrentActor
 
@@ -38,4 +39,13 @@ def cv_page(
         cv=cv,
         akasse=akasse,
         back_order=jobordre,
+        back_search=_search_page(request),
     )
+
+
+def _search_page(request: Request) -> str | None:
+    """The search results the CV was opened from, so "Tilbage til søgningen" leads there."""
+    came_from = back_link(request)
+    if came_from and (came_from.startswith("/kandidater") or "/find-kandidater" in came_from):
+        return came_from
+    return None

@@ -79,13 +79,13 @@ def indicators_page(
         labels,
         [
             Series(
-                "Andel med videreformidling",
+                "Andel med henvisning",
                 [i.share_with_referral or 0.0 for _, i in rows],
                 "#1f5fa8",
             ),
             Series("Andel med ansættelse", [i.share_with_hire or 0.0 for _, i in rows], "#1b6e3a"),
         ],
-        title="Andel jobordrer med videreformidling af ledig og andel af dem med ansættelse",
+        title="Andel jobordrer med henvisning af ledig og andel af dem med ansættelse",
         percent=True,
     )
     return render(

@@ -1,13 +1,22 @@
 """Job orders: creation, details, statuses, versions, lists and visibility."""
 
+import uuid
 from datetime import UTC, date, datetime
 
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from services.joborders.candidates import service as candidates
+from services.joborders.candidates.schemas import CandidateIn
 from services.joborders.mediation_log.service import mediation_log
-from services.joborders.models import EventType, JobOrder, OrderStatus, OwnerChange
+from services.joborders.models import (
+    ContactOutcome,
+    EventType,
+    JobOrder,
+    OrderStatus,
+    OwnerChange,
+)
 from services.joborders.orders import service as orders
 from services.joborders.orders.schemas import EmployerContact, OrderUpdate
 from services.joborders.sharing import service as sharing
@@ -15,6 +24,7 @@ from shared import db
 from shared.errors import Forbidden, InvalidState, StaleVersion, ValidationFailed
 from shared.models import AuditEvent, OrgKind, Outcome
 from tests.joborders.helpers import (
+    FakeMatching,
     HttpAs,
     World,
     actor,
@@ -25,6 +35,15 @@ from tests.joborders.helpers import (
     run,
     system_actor,
 )
+
+
+def set_columns(order_id: uuid.UUID, **values: object) -> None:
+    """Move an order's dates into the past, as time would (the API refuses past dates)."""
+    with db.unit_of_work() as s:
+        s.execute(update(JobOrder).where(JobOrder.id == order_id).values(**values))
+
+
+PASSED = {"placement_deadline": date(2026, 1, 31)}
 
 
 def test_mediator_creating_an_order_becomes_its_owner_and_coordinator(w: World) -> None:
@@ -131,7 +150,7 @@ def test_only_the_owner_changes_employer_contact(w: World) -> None:
     [
         ([OrderStatus.INACTIVATED, OrderStatus.IN_PROCESS], True),
         ([OrderStatus.CLOSED_EXPIRED], True),
-        ([OrderStatus.INACTIVATED, OrderStatus.CLOSED_FILLED], True),
+        ([OrderStatus.INACTIVATED, OrderStatus.CLOSED_EXPIRED], True),
         ([OrderStatus.CLOSED_FILLED, OrderStatus.IN_PROCESS], False),
         ([OrderStatus.CLOSED_EXPIRED, OrderStatus.INACTIVATED], False),
         ([OrderStatus.DRAFT], False),
@@ -142,6 +161,7 @@ def test_status_follows_the_transition_table(
 ) -> None:
     owner = actor(w.mediator)
     order_id = new_order(owner)
+    set_columns(order_id, **PASSED)
 
     def walk() -> None:
         for step in path:
@@ -194,6 +214,7 @@ def test_only_the_owner_closes_the_order(w: World) -> None:
 def test_closing_logs_status_change_and_closed(w: World) -> None:
     owner = actor(w.mediator)
     order_id = new_order(owner)
+    set_columns(order_id, **PASSED)
     run(
         orders.change_status,
         owner,
@@ -282,11 +303,12 @@ def test_api_update_without_version_is_422(app: FastAPI, w: World) -> None:
 def test_api_invalid_transition_is_409_problem(app: FastAPI, w: World) -> None:
     order_id = new_order(actor(w.mediator))
     http = HttpAs(app, w.mediator)
-    body = {"status": "closed_filled", "version": 1}
+    set_columns(order_id, **PASSED)
+    body = {"status": "closed_expired", "reason": "Fristen udløb", "version": 1}
     assert http.post(f"/api/orders/{order_id}/status", json=body).status_code == 200
     r = http.post(f"/api/orders/{order_id}/status", json={"status": "in_process", "version": 2})
     assert r.status_code == 409
-    assert r.json()["current_status"] == "closed_filled"
+    assert r.json()["current_status"] == "closed_expired"
 
 
 def test_api_rejects_bad_input_with_422(app: FastAPI, w: World) -> None:
@@ -315,12 +337,13 @@ def test_shared_akasse_may_not_edit_the_order(w: World) -> None:
 def test_closed_order_cannot_be_edited(w: World) -> None:
     owner = actor(w.mediator)
     order_id = new_order(owner)
+    set_columns(order_id, **PASSED)
     run(
         orders.change_status,
         owner,
         order_id=order_id,
         status=OrderStatus.CLOSED_EXPIRED,
-        reason=None,
+        reason="Fristen udløb",
         expected_version=1,
     )
     with pytest.raises(InvalidState):
@@ -337,7 +360,8 @@ def test_orders_past_their_placement_deadline_close_as_expired(w: World) -> None
     from services.joborders.tasks import close_expired
 
     owner = actor(w.mediator)
-    past = new_order(owner, placement_deadline=date(2026, 1, 31))
+    past = new_order(owner, placement_deadline=date(2099, 1, 30))
+    set_columns(past, **PASSED)
     future = new_order(owner, placement_deadline=date(2099, 1, 31))
     assert close_expired.apply().get() == 1
     assert close_expired.apply().get() == 0
@@ -388,3 +412,106 @@ def test_api_list_filters_by_status_overdue_and_pages(app: FastAPI, w: World) ->
     assert (page["total"], len(page["items"])) == (3, 1)
     assert page["items"][0]["id"] == str(late)
     assert http.get("/api/orders", params={"status": "open"}).status_code == 422
+
+
+def test_closing_as_expired_waits_for_the_placement_deadline(app: FastAPI, w: World) -> None:
+    order_id = new_order(actor(w.mediator), placement_deadline=date(2099, 1, 31))
+    http = HttpAs(app, w.mediator)
+    body = {"status": "closed_expired", "reason": "Arbejdsgiveren har opgivet", "version": 1}
+    r = http.post(f"/api/orders/{order_id}/status", json=body)
+    assert r.status_code == 409
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert "placement deadline" in r.json()["detail"]
+    assert r.json()["wanted_status"] == "closed_expired"
+    set_columns(order_id, **PASSED)
+    assert http.post(f"/api/orders/{order_id}/status", json=body).status_code == 200
+
+
+def test_closing_as_filled_needs_a_hire_and_closing_needs_a_reason(app: FastAPI, w: World) -> None:
+    order_id = new_order(actor(w.mediator))
+    http = HttpAs(app, w.mediator)
+    inactive = {"status": "inactivated", "version": 1}
+    assert http.post(f"/api/orders/{order_id}/status", json=inactive).status_code == 200
+    filled = {"status": "closed_filled", "reason": "Besat", "version": 2}
+    r = http.post(f"/api/orders/{order_id}/status", json=filled)
+    assert r.status_code == 409
+    assert "hired" in r.json()["detail"]
+    set_columns(order_id, **PASSED)
+    r = http.post(f"/api/orders/{order_id}/status", json={"status": "closed_expired", "version": 2})
+    assert r.status_code == 422
+    assert r.json()["field"] == "reason"
+    order_actions = http.get(f"/api/orders/{order_id}/actions").json()["order"]
+    assert "status:closed_expired" in order_actions
+    assert "status:closed_filled" not in order_actions
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "kind"),
+    [
+        ("processing_deadline", date(2026, 11, 1), "date_before_receipt"),
+        ("start_date", date(2025, 6, 1), "date_before_receipt"),
+        ("placement_deadline", date(2026, 11, 1), "date_before_receipt"),
+    ],
+)
+def test_api_refuses_dates_before_the_receipt_with_422(
+    app: FastAPI, w: World, field: str, value: date, kind: str
+) -> None:
+    body = order_data(received_at=datetime(2026, 11, 20, 9, 0, tzinfo=UTC)).model_dump(
+        mode="json", exclude_none=True
+    )
+    body[field] = value.isoformat()
+    r = HttpAs(app, w.mediator).post("/api/orders", json=body)
+    assert r.status_code == 422
+    assert r.headers["content-type"].startswith("application/problem+json")
+    [error] = r.json()["errors"]
+    assert (error["loc"], error["type"]) == ([field], kind)
+
+
+def test_a_placement_deadline_in_the_past_is_refused_at_creation_and_when_changed(
+    w: World,
+) -> None:
+    yesterday = orders.today().fromordinal(orders.today().toordinal() - 1)
+    received = datetime.combine(yesterday, datetime.min.time(), tzinfo=UTC).replace(hour=10)
+    with pytest.raises(ValidationFailed) as created:
+        new_order(actor(w.mediator), received_at=received, placement_deadline=yesterday)
+    assert created.value.extra["errors"][0]["type"] == "date_in_past"
+    order_id = new_order(actor(w.mediator), received_at=received)
+    with pytest.raises(ValidationFailed):
+        run(
+            orders.update_order,
+            actor(w.mediator),
+            order_id=order_id,
+            changes=OrderUpdate(placement_deadline=yesterday),
+            expected_version=1,
+        )
+
+
+def test_a_hire_cannot_start_before_the_order_was_received_and_not_hired_needs_a_reason(
+    app: FastAPI, w: World, matching: FakeMatching
+) -> None:
+    received = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+    order_id = new_order(actor(w.mediator), received_at=received)
+    by = actor(w.mediator)
+    c = run(
+        candidates.add_candidate,
+        by,
+        order_id=order_id,
+        data=CandidateIn(cv_id=matching.add_cv("Ida Holm", w.akasse)),
+    )
+    run(
+        candidates.record_contact,
+        by,
+        order_id=order_id,
+        candidate_id=c.id,
+        outcome=ContactOutcome.INTERESTED,
+        note=None,
+    )
+    run(candidates.refer_candidate, by, order_id=order_id, candidate_id=c.id)
+    http = HttpAs(app, w.mediator)
+    url = f"/api/orders/{order_id}/candidates/{c.id}/outcome"
+    r = http.post(url, json={"hired": True, "start_date": "2020-01-01"})
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["loc"] == ["start_date"]
+    r = http.post(url, json={"hired": False})
+    assert r.status_code == 422
+    assert http.post(url, json={"hired": False, "note": "Valgte en anden"}).status_code == 200

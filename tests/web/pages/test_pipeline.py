@@ -7,6 +7,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from services.joborders import matching_port
+from services.joborders.orders.deadlines import today
+from services.web.templating import dato
 from tests import factories as f
 from tests.joborders.helpers import FakeMatching
 from tests.web.test_forms import VALID
@@ -61,7 +63,7 @@ def test_owner_adds_contacts_refers_hires_and_reverses_through_the_forms(
     page = client.get(order).text
     card = _card(page, "Ali Hassan")
     assert "Registrér kontakt" in card
-    assert "Videreformidl til virksomheden" not in card
+    assert "Henvis til virksomheden" not in card
     candidate = re.search(r"/kandidater/([0-9a-f-]{36})/kontakt", card)
     assert candidate
     base = f"{order}/kandidater/{candidate.group(1)}"
@@ -70,22 +72,33 @@ def test_owner_adds_contacts_refers_hires_and_reverses_through_the_forms(
         f"{base}/kontakt", data={"outcome": "interested", "note": "Ja tak", "csrf_token": token}
     ).text
     assert "Kontakten er registreret: interesseret." in page
-    assert "Videreformidl til virksomheden" in _card(page, "Ali Hassan")
+    assert "Henvis til virksomheden" in _card(page, "Ali Hassan")
 
-    page = client.post(f"{base}/videreformidl", data={"csrf_token": token}).text
-    assert "er videreformidlet til virksomheden" in page
+    page = client.post(f"{base}/henvis", data={"csrf_token": token}).text
+    assert "er henvist til virksomheden" in page
 
     page = client.post(f"{base}/ansat", data={"start_date": "", "csrf_token": token}).text
     assert "Ansættelsen er ikke registreret. Skriv en startdato." in page
+    # The error is on the candidate's card and announced as an alert.
+    alert = 'role="alert" class="flash flash-error" id="besked-kandidat-'
+    assert alert in _card(page, "Ali Hassan")
 
-    page = client.post(f"{base}/ansat", data={"start_date": "2026-12-01", "csrf_token": token}).text
+    start = today().isoformat()
+    unconfirmed = {"start_date": start, "csrf_token": token}
+    page = client.post(f"{base}/ansat", data=unconfirmed).text
+    assert "Ansættelsen er ikke registreret. Sæt kryds for at bekræfte." in page
+    early = {"start_date": "2020-01-01", "bekraeft": "ja", "csrf_token": token}
+    page = client.post(f"{base}/ansat", data=early).text
+    assert "Startdato: Må ikke ligge før den dag, jobordren blev modtaget" in page
+
+    page = client.post(f"{base}/ansat", data={**unconfirmed, "bekraeft": "ja"}).text
     assert "jobordren er lukket som besat" in page
     assert "Lukket – besat" in page
-    assert "Ansat fra 1. dec. 2026" in page
+    assert f"Ansat fra {dato(today())}" in page
 
-    page = client.post(
-        f"{base}/tilbagefoer", data={"reason": "Fejlregistreret", "csrf_token": token}
-    ).text
+    reverse = {"reason": "Fejlregistreret", "csrf_token": token}
+    assert "Sæt kryds" in client.post(f"{base}/tilbagefoer", data=reverse).text
+    page = client.post(f"{base}/tilbagefoer", data={**reverse, "bekraeft": "ja"}).text
     assert "Udfaldet for Ali Hassan er tilbageført." in page
     assert "Udfald tilbageført" in page
 

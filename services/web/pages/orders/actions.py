@@ -11,12 +11,16 @@ from services.joborders.orders import service as order_service
 from services.joborders.orders.schemas import StatusChange
 from services.joborders.ownership import service as ownership
 from services.joborders.ownership.schemas import OwnerChangeIn
+from services.joborders.policy import status as status_policy
 from services.joborders.sharing import service as sharing
 from services.joborders.sharing.schemas import ShareIn
-from services.web.common import PostedForm, WebSession, flash_redirect, form_values
+from services.web.common import PostedForm, WebSession, flash, flash_redirect, form_values, redirect
 from services.web.forms import blank_to_none, form_version, validated_or_flash
 from services.web.labels import STATUS_DA
+from services.web.templating import tidspunkt
+from shared.actor import Actor
 from shared.auth import CurrentActor
+from shared.errors import InvalidState, StaleVersion
 
 router = APIRouter(include_in_schema=False)
 
@@ -31,18 +35,46 @@ def take_forwarded(
 ) -> Response:
     """A jobcentre mediator takes ownership of an order forwarded by an a-kasse."""
     body = TakeForwardedIn()
-    forwarding.take_forwarded_order(
-        session,
-        actor,
-        order_id=order_id,
-        reason=body.reason,
-        expected_version=form_version(form_values(form)),
-    )
+    try:
+        forwarding.take_forwarded_order(
+            session,
+            actor,
+            order_id=order_id,
+            reason=body.reason,
+            expected_version=form_version(form_values(form)),
+        )
+    except (InvalidState, StaleVersion):
+        session.rollback()
+        return _already_taken(request, session, actor, order_id)
     return flash_redirect(
         request,
         f"/jobordrer/{order_id}",
         "Du er nu formidlingsansvarlig, og jobcentret er tovholder.",
     )
+
+
+def _already_taken(
+    request: Request, session: WebSession, actor: Actor, order_id: uuid.UUID
+) -> Response:
+    """A colleague was quicker: say who took the order, and link to it."""
+    order = order_service.read_order(session, actor, order_id=order_id)
+    if order.forward_taken_at is None:
+        # Changed for another reason (edited, closed): the order page shows how it is now.
+        flash(
+            request,
+            "Jobordren er ændret, siden du åbnede siden. Se den her:",
+            "error",
+            link=(f"/jobordrer/{order_id}", order.title),
+        )
+        return redirect("/jobordrer")
+    flash(
+        request,
+        f"{order.owner.name} ({order.owner.organisation.name}) tog ejerskab af jobordren "
+        f"{tidspunkt(order.forward_taken_at)}, så du kan ikke tage den.",
+        "error",
+        link=(f"/jobordrer/{order_id}", f"Åbn jobordren »{order.title}«"),
+    )
+    return redirect("/jobordrer")
 
 
 @router.post("/jobordrer/{order_id}/ejer")
@@ -66,6 +98,7 @@ def change_owner(
         },
         failure="Ejerskabet er ikke ændret.",
         back=back,
+        at="ejer",
     )
     if isinstance(body, Response):
         return body
@@ -100,6 +133,7 @@ def forward(
         },
         failure="Jobordren er ikke videreformidlet.",
         back=back,
+        at="videreformidl",
     )
     if isinstance(body, Response):
         return body
@@ -119,12 +153,22 @@ def share(
 ) -> Response:
     """The jobcentre shares the order with an a-kasse."""
     back = f"/jobordrer/{order_id}"
+    chosen = [v for v in form.getlist("organisation_id") if v]
+    if not chosen:
+        return flash_redirect(
+            request,
+            back,
+            "Jobordren er ikke delt. Sæt kryds ved mindst én a-kasse.",
+            "error",
+            at="del",
+        )
     body = validated_or_flash(
         request,
         ShareIn,
-        {"organisation_ids": [v for v in form.getlist("organisation_id") if v]},
+        {"organisation_ids": chosen},
         failure="Jobordren er ikke delt.",
         back=back,
+        at="del",
     )
     if isinstance(body, Response):
         return body
@@ -132,6 +176,14 @@ def share(
     return flash_redirect(
         request, back, "Jobordren er delt, så a-kasserne kan foreslå deres medlemmer."
     )
+
+
+# Why the service refused a status, in the words a mediator understands.
+_STATUS_REFUSED_DA = {
+    "closed_expired": "»Lukket – frist udløbet« kan først vælges, når formidlingsfristen er "
+    "overskredet.",
+    "closed_filled": "»Lukket – besat« kræver, at en kandidat er registreret som ansat.",
+}
 
 
 @router.post("/jobordrer/{order_id}/status")
@@ -142,9 +194,10 @@ def change_status(
     actor: CurrentActor,
     form: PostedForm,
 ) -> Response:
-    """The owner changes the order's status."""
+    """The owner changes the order's status; closing needs a reason and a confirmation."""
     values = form_values(form)
     back = f"/jobordrer/{order_id}"
+    failure = "Status er ikke ændret."
     body = validated_or_flash(
         request,
         StatusChange,
@@ -153,17 +206,32 @@ def change_status(
             "reason": blank_to_none(values.get("reason")),
             "version": form_version(values),
         },
-        failure="Status er ikke ændret.",
+        failure=failure,
         back=back,
+        at="status",
     )
     if isinstance(body, Response):
         return body
-    order_service.change_status(
-        session,
-        actor,
-        order_id=order_id,
-        status=body.status,
-        reason=body.reason,
-        expected_version=body.version,
-    )
+
+    def refused(message: str) -> Response:
+        return flash_redirect(request, back, f"{failure} {message}", "error", at="status")
+
+    closing = status_policy.needs_reason(body.status)
+    if closing and body.reason is None:
+        return refused("Skriv en begrundelse for at lukke jobordren.")
+    if closing and values.get("bekraeft") != "ja":
+        return refused("Sæt kryds for at bekræfte, at jobordren skal lukkes.")
+    try:
+        order_service.change_status(
+            session,
+            actor,
+            order_id=order_id,
+            status=body.status,
+            reason=body.reason,
+            expected_version=body.version,
+        )
+    except InvalidState as exc:
+        session.rollback()
+        wanted = str(exc.extra.get("wanted_status", ""))
+        return refused(_STATUS_REFUSED_DA.get(wanted, "Den status kan jobordren ikke få nu."))
     return flash_redirect(request, back, f"Status er nu »{STATUS_DA[body.status.value]}«.")

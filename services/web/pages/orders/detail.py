@@ -22,6 +22,7 @@ from services.web.common import WebSession
 from services.web.labels import CONTACT_OUTCOME_DA, STATUS_DA
 from services.web.templating import dato, render
 from shared.auth import CurrentActor
+from shared.geo import municipality_of
 from shared.models import OrgKind
 
 router = APIRouter(include_in_schema=False)
@@ -36,9 +37,11 @@ def _event_text(event: EventOut, candidate_names: dict[Any, str]) -> str:
         text = f"{STATUS_DA.get(old, old)} → {STATUS_DA.get(new, new)}"
         return text + (f" ({data['reason']})" if data.get("reason") else "")
     if kind == "owner_changed":
-        return f"til {data.get('to_name', '')}" + (
-            f" – {data['reason']}" if data.get("reason") else ""
-        )
+        to_name = str(data.get("to_name", ""))
+        # Taking an order oneself needs no "til <own name>".
+        text = "" if to_name == event.actor_name else f"til {to_name}"
+        reason = f"»{data['reason']}«" if data.get("reason") else ""
+        return ", ".join(p for p in (text, reason) if p)
     if kind == "forwarded":
         return str(data.get("reason") or "")
     if kind == "shared":
@@ -47,12 +50,26 @@ def _event_text(event: EventOut, candidate_names: dict[Any, str]) -> str:
         return f"{who} – {CONTACT_OUTCOME_DA.get(data.get('outcome', ''), '')}".strip(" –")
     if kind == "hired":
         start = data.get("start_date")
-        return f"{who}" + (f", start {dato(date.fromisoformat(start))}" if start else "")
+        # The name may be hidden from this reader: join only the parts there are.
+        parts = [who, f"start {dato(date.fromisoformat(start))}" if start else ""]
+        return ", ".join(p for p in parts if p)
+    if kind == "not_hired":
+        return " – ".join(p for p in (who, str(data.get("note") or "")) if p)
     if kind in ("outcome_reversed", "candidate_archived"):
         return f"{who} – {data.get('reason', '')}".strip(" –")
     if kind in ("updated", "employer_contact_changed"):
         return f"{len(data.get('fields', []))} felter"
     return who
+
+
+def _status_hint(order: Any, can: set[str]) -> str:
+    """Why a closing status is missing from the list, so nobody hunts for it."""
+    missing = []
+    if "status:closed_expired" not in can and order.status.value not in ("closed_expired",):
+        missing.append("»Lukket – frist udløbet« kan vælges, når formidlingsfristen er overskredet")
+    if "status:closed_filled" not in can:
+        missing.append("»Lukket – besat« kræver en kandidat registreret som ansat")
+    return ". ".join(missing) + "." if missing else "Luk kun jobordren, når formidlingen er slut."
 
 
 @router.get("/jobordrer/{order_id}")
@@ -76,6 +93,7 @@ def order_page(
         }
         for e in mediation_log(session, actor, order_id=order_id)
     ]
+    hint = _status_hint(order, can)
     if "search_candidates" in can:
         can.add("find")
     status_targets = sorted(a.split(":", 1)[1] for a in can if a.startswith("status:"))
@@ -90,6 +108,8 @@ def order_page(
         overdue=out.overdue,
         can=can,
         status_targets=status_targets,
+        status_hint=hint,
+        order_municipality=municipality_of(order.workplace_postal_code),
         can_order_forms=bool(
             status_targets or can & {"hand_over", "take_over", "forward", "share"}
         ),

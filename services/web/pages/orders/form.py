@@ -1,5 +1,6 @@
 """Opret jobordre and rediger jobordre: one form, Danish messages next to each field."""
 
+import time
 import uuid
 from datetime import date
 from typing import Any, TypeVar
@@ -8,9 +9,17 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ValidationError
 from starlette.responses import Response
 
+from services.joborders.common import idempotency
+from services.joborders.common.workdays import local_date
 from services.joborders.models import Channel, JobOrder
 from services.joborders.orders import service as order_service
-from services.joborders.orders.schemas import EmployerContact, OrderCreate, OrderUpdate
+from services.joborders.orders.deadlines import today
+from services.joborders.orders.schemas import (
+    EmployerContact,
+    OrderCreate,
+    OrderUpdate,
+    order_date_problems,
+)
 from services.joborders.policy.actions import allowed_actions
 from services.web.common import PostedForm, WebSession, flash, form_values, redirect
 from services.web.forms import app_error_fields, blank_to_none, field_errors, lines
@@ -18,7 +27,7 @@ from services.web.labels import CHANNEL_DA
 from services.web.templating import render
 from shared.actor import Actor
 from shared.auth import CurrentActor
-from shared.errors import ValidationFailed
+from shared.errors import Conflict, StaleVersion, ValidationFailed
 from shared.settings import get_joborder_settings
 
 router = APIRouter(include_in_schema=False)
@@ -43,8 +52,12 @@ def _form_page(
     errors: dict[str, str],
     order_id: uuid.UUID | None = None,
     contact_editable: bool = True,
+    stale: list[dict[str, str]] | None = None,
 ) -> Response:
     days = get_joborder_settings().default_processing_working_days
+    if order_id is None and not values.get("form_token"):
+        # One token per empty form: the same form posted twice (back button) is one order.
+        values = {**values, "form_token": uuid.uuid4().hex}
     return render(
         request,
         "orders/form.html",
@@ -60,6 +73,7 @@ def _form_page(
         channel_options=_channel_options(),
         processing_hint=f"Tom: hurtigst muligt, dvs. {days} arbejdsdage fra modtagelsen",
         contact_editable=contact_editable,
+        stale=stale or [],
     )
 
 
@@ -92,6 +106,33 @@ def _validate(schema: type[M], data: dict[str, Any], errors: dict[str, str]) -> 
         return None
 
 
+def _date_errors(
+    received: date, data: dict[str, Any], current: JobOrder | None, errors: dict[str, str]
+) -> None:
+    """The service's date rules, checked with the other fields so all errors show at once."""
+
+    def pick(name: str) -> Any:
+        raw = data.get(name)
+        try:
+            return date.fromisoformat(raw) if isinstance(raw, str) else raw
+        except ValueError:
+            return None  # the schema reports the format
+
+    placement = pick("placement_deadline")
+    new_placement = placement is not None and (
+        current is None or placement != current.placement_deadline
+    )
+    problems = order_date_problems(
+        received,
+        start_date=pick("start_date"),
+        placement_deadline=placement,
+        processing_deadline=pick("processing_deadline"),
+        today=today() if new_placement else None,
+    )
+    exc = ValidationFailed("dates", errors=problems)
+    errors.update({k: v for k, v in app_error_fields(exc).items() if k not in errors})
+
+
 def _refusal(session: WebSession, exc: ValidationFailed) -> dict[str, str]:
     # The service refused after writing nothing it should keep: undo, show its reason by field.
     session.rollback()
@@ -116,15 +157,68 @@ def create_order(
     data["channel"] = values.get("channel") or "phone"
     errors = _missing_required(values)
     body = _validate(OrderCreate, {k: v for k, v in data.items() if v is not None}, errors)
+    _date_errors(today(), data, None, errors)
     if errors or body is None:
         return _form_page(request, session, actor, values=values, errors=errors)
+    key = _form_key(values)
+    payload = body.model_dump(mode="json")
     try:
-        order = order_service.create_order(session, actor, data=body)
+        earlier = idempotency.lookup(
+            session, actor, key=key, operation="order.create", payload=payload
+        ) or _just_created(request, payload)
+        if earlier is not None:
+            order = order_service.read_order(session, actor, order_id=earlier)
+        else:
+            order = order_service.create_order(session, actor, data=body, idempotency_key=key)
+    except Conflict:
+        # The form was sent before with other content (back button, then edited).
+        session.rollback()
+        values.pop("form_token", None)
+        errors = {
+            "__all__": "Formularen er allerede brugt til at oprette en jobordre. Tjek "
+            "Mine jobordrer, eller send formularen igen for at oprette en ny."
+        }
+        return _form_page(request, session, actor, values=values, errors=errors)
     except ValidationFailed as exc:
         errors = _refusal(session, exc)
         return _form_page(request, session, actor, values=values, errors=errors)
-    flash(request, f"Jobordren »{order.title}« er oprettet. Du er formidlingsansvarlig.")
+    if earlier is not None:
+        flash(
+            request,
+            f"Jobordren »{order.title}« var allerede oprettet, da formularen blev "
+            "sendt igen. Der er ikke oprettet en ny.",
+        )
+    else:
+        flash(request, f"Jobordren »{order.title}« er oprettet. Du er formidlingsansvarlig.")
+        request.session["last_created_order"] = [
+            idempotency.fingerprint("order.create", payload),
+            str(order.id),
+            int(time.time()),
+        ]
     return redirect(f"/jobordrer/{order.id}")
+
+
+# A browser's back button may re-render the form with a fresh token while it restores what
+# was typed; the same content sent again this soon from the same login is that re-post.
+REPOST_WINDOW_SECONDS = 30 * 60
+
+
+def _just_created(request: Request, payload: dict[str, Any]) -> uuid.UUID | None:
+    """The order this login created from exactly this content a moment ago, if any."""
+    last = request.session.get("last_created_order")
+    if not (isinstance(last, list) and len(last) == 3):
+        return None
+    digest, order_id, at = last
+    fresh = time.time() - float(at) < REPOST_WINDOW_SECONDS
+    if fresh and digest == idempotency.fingerprint("order.create", payload):
+        return uuid.UUID(str(order_id))
+    return None
+
+
+def _form_key(values: dict[str, str]) -> str | None:
+    """The idempotency key of an order form: its one-time token, if it looks like one."""
+    token = (values.get("form_token") or "").strip()
+    return f"web-form:{token}" if token.isalnum() and len(token) <= 64 else None
 
 
 def _order_values(order: JobOrder) -> dict[str, Any]:
@@ -190,6 +284,7 @@ def edit_order(
         contact = _validate(EmployerContact, _parsed(values, CONTACT_FIELDS), errors)
     else:
         values.update({k: _order_values(order)[k] for k in CONTACT_FIELDS})
+    _date_errors(local_date(order.received_at), details, order, errors)
     version = blank_to_none(values.get("version"))
     if not errors and changes is not None:
         try:
@@ -206,6 +301,24 @@ def edit_order(
                 )
         except ValidationFailed as exc:
             errors = _refusal(session, exc)
+        except StaleVersion:
+            # Someone (maybe the same user in another tab) saved first. Keep what was
+            # typed, show where it differs from what is saved now, and let the user save
+            # again on top of the current version.
+            session.rollback()
+            current = order_service.read_order(session, actor, order_id=order_id)
+            saved = _order_values(current)
+            values["version"] = str(current.version)
+            return _form_page(
+                request,
+                session,
+                actor,
+                values=values,
+                errors={},
+                order_id=order_id,
+                contact_editable=contact_editable,
+                stale=_differences(values, saved, contact_editable),
+            )
         else:
             flash(request, "Ændringerne er gemt.")
             return redirect(f"/jobordrer/{order_id}")
@@ -218,3 +331,52 @@ def edit_order(
         order_id=order_id,
         contact_editable=contact_editable,
     )
+
+
+def _differences(
+    typed: dict[str, Any], saved: dict[str, Any], contact_editable: bool
+) -> list[dict[str, str]]:
+    """Fields where the user's input differs from the saved order, with both values."""
+    fields = DETAIL_FIELDS + (CONTACT_FIELDS if contact_editable else ())
+    out = []
+    for name in fields:
+        mine, theirs = _normal(typed.get(name)), _normal(saved.get(name))
+        if mine != theirs:
+            out.append(
+                {
+                    "name": name,
+                    "label": FIELD_LABELS_DA.get(name, name),
+                    "saved": theirs or "(tom)",
+                    "typed": mine or "(tom)",
+                }
+            )
+    return out
+
+
+def _normal(value: Any) -> str:
+    # Lists may be typed one per line or comma-separated; compare them item by item.
+    return ", ".join(lines(str(value))) if value not in (None, "") else ""
+
+
+FIELD_LABELS_DA = {
+    "employer_name": "Virksomhedens navn",
+    "employer_cvr": "CVR-nummer",
+    "employer_address": "Adresse",
+    "contact_name": "Kontaktperson",
+    "contact_email": "Kontaktpersonens e-mail",
+    "contact_phone": "Kontaktpersonens telefon",
+    "title": "Stillingsbetegnelse",
+    "occupation_uri": "ESCO-stilling (URI)",
+    "description": "Beskrivelse",
+    "skills": "Faglige kompetencer",
+    "certificates": "Certifikater og autorisationer",
+    "driving_licences": "Kørekort",
+    "languages": "Sprog",
+    "education": "Uddannelse",
+    "positions": "Antal stillinger",
+    "weekly_hours": "Timer pr. uge",
+    "workplace_postal_code": "Arbejdsstedets postnummer",
+    "start_date": "Ønsket tiltrædelse",
+    "placement_deadline": "Formidlingsfrist",
+    "processing_deadline": "Behandlingsfrist",
+}

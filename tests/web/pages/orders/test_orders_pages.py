@@ -1,11 +1,16 @@
 """Mine jobordrer (overdue first, filters, paging) and ownership, forwarding and sharing forms."""
 
 import re
+import uuid
 from datetime import timedelta
 
 from fastapi.testclient import TestClient
+from sqlalchemy import update
 
+from services.joborders.models import JobOrder
 from services.joborders.orders.deadlines import today
+from shared import db
+from shared.db import utcnow
 from shared.models import OrgKind, Role
 from tests import factories as f
 from tests.web.test_forms import VALID
@@ -22,8 +27,17 @@ def _create(client: TestClient, token: str, **changes: str) -> str:
 def test_overdue_orders_come_first_and_can_be_filtered(client: TestClient) -> None:
     token = f.login(client, f.user(f.org()))
     _create(client, token, title="Rettidig ordre")
-    late = (today() - timedelta(days=3)).isoformat()
-    _create(client, token, title="Forsinket ordre", processing_deadline=late)
+    late = _create(client, token, title="Forsinket ordre")
+    # Time passes: the order was received a week ago and its deadline is gone.
+    with db.unit_of_work() as s:
+        s.execute(
+            update(JobOrder)
+            .where(JobOrder.id == uuid.UUID(late.rsplit("/", 1)[1]))
+            .values(
+                received_at=utcnow() - timedelta(days=7),
+                processing_deadline=today() - timedelta(days=3),
+            )
+        )
     page = client.get("/jobordrer").text
     assert page.index("Forsinket ordre") < page.index("Rettidig ordre")
     assert "Overskredet" in page
@@ -106,4 +120,5 @@ def test_a_stale_form_is_refused_with_a_danish_explanation(client: TestClient) -
         f"{order}/status", data={"status": "in_process", "version": "1", "csrf_token": token}
     )
     assert r.status_code == 412
-    assert "Sagen er ændret af en anden" in r.text
+    assert "Jobordren er ændret, siden du åbnede den" in r.text
+    assert "måske af dig selv i en anden fane" in r.text
