@@ -123,7 +123,15 @@ def test_cookie_write_without_csrf_token_is_refused(client: TestClient) -> None:
 
 def test_wrong_password_is_refused_and_audited(client: TestClient) -> None:
     u = f.user(f.org())
-    r = client.post("/login", data={"email": u.email, "password": "nope", "next": "/"})
+    r = client.post(
+        "/login",
+        data={
+            "email": u.email,
+            "password": "nope",
+            "next": "/",
+            "csrf_token": f.login_csrf(client),
+        },
+    )
     assert r.status_code == 401
     assert "Forkert" in r.text
     assert _denies("auth.login")
