@@ -40,22 +40,25 @@ _RULES: tuple[tuple[str, frozenset[str] | None, str], ...] = (
     ("/api/orders", None, ORDERS),
     ("/api/indicators", None, STATISTICS_READ),
 )
-# Who the key is, the organisations to address and the occupation vocabulary: any key.
-_ANY_KEY = ("/api/me", "/api/organisations", "/api/occupations/")
+# For people only, whatever the key's scopes: key management, the audit log, personal
+# notifications, password changes.
+_PEOPLE_ONLY = ("/api/apikeys", "/api/audit", "/api/notifications", "/api/me/password")
+PERSON = "person"
 
 
 def required_scope(method: str, path: str) -> str | None:
     """The scope a key needs for this request; None if any key may make it.
 
-    Paths in no rule (audit log, key management, notifications, the web pages) are
-    for people: a key is refused there whatever its scopes.
+    The web pages are for people. Other API paths (who am I, the organisations to
+    address, the occupation vocabulary) need no scope; their services still apply
+    their own rules. A new API area that handles personal data gets a row in _RULES.
     """
     for prefix, methods, scope in _RULES:
         if _under(path, prefix) and (methods is None or method in methods):
             return scope
-    if any(_under(path, prefix) for prefix in _ANY_KEY):
-        return None
-    return "person"
+    if not _under(path, "/api") or any(_under(path, p) for p in _PEOPLE_ONLY):
+        return PERSON
+    return None
 
 
 def _under(path: str, prefix: str) -> bool:
@@ -70,7 +73,7 @@ def require_scope(scopes: frozenset[str], method: str, path: str) -> None:
     if needed is None or needed in scopes:
         return
     action = f"{method} {path}"
-    if needed == "person":
+    if needed == PERSON:
         raise Forbidden("API keys may not use this; it is for people who log in", action=action)
     raise Forbidden(f"This API key lacks the scope {needed!r}", action=action)
 

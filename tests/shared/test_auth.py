@@ -55,7 +55,9 @@ def test_revoked_api_key_stops_working_at_once(client: TestClient) -> None:
     admin = f.user(akasse, Role.ADMINISTRATOR)
     f.login(client, admin)
     created = client.post(
-        "/api/apikeys", json={"name": "case system"}, headers={"X-CSRF-Token": f._csrf(client)}
+        "/api/apikeys",
+        json={"name": "case system", "scopes": ["orders"]},
+        headers={"X-CSRF-Token": f._csrf(client)},
     )
     assert created.status_code == 201, created.text
     key, key_id = created.json()["key"], created.json()["id"]
@@ -76,7 +78,9 @@ def test_other_organisations_resource_gets_403_and_is_audited(client: TestClient
     their_admin = f.user(theirs, Role.ADMINISTRATOR)
     f.login(client, their_admin)
     their_key = client.post(
-        "/api/apikeys", json={"name": "k"}, headers={"X-CSRF-Token": f._csrf(client)}
+        "/api/apikeys",
+        json={"name": "k", "scopes": ["orders"]},
+        headers={"X-CSRF-Token": f._csrf(client)},
     ).json()["id"]
     client.post("/logout", data={"csrf_token": f._csrf(client)})
 
