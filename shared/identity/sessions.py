@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from shared.db import utcnow
+from shared.db import get_engine, utcnow
 from shared.models import User, UserSession
 from shared.security import hash_token, new_session_token
 from shared.settings import get_settings
@@ -44,15 +44,15 @@ def resume(session: Session, token: str) -> User | None:
     settings = get_settings()
     now = utcnow()
     if now - _aware(row.created_at) > timedelta(seconds=settings.session_max_age_seconds):
-        _end(row, now, "expired")
+        _end_now(row.id, now, "expired")
         return None
     last_seen = _aware(row.last_seen_at)
     if now - last_seen > timedelta(seconds=settings.session_idle_seconds):
-        _end(row, now, "idle")
+        _end_now(row.id, now, "idle")
         return None
     user = session.get(User, row.user_id)
     if user is None or not user.active:
-        _end(row, now, "deactivated")
+        _end_now(row.id, now, "deactivated")
         return None
     if now - last_seen > TOUCH_INTERVAL:
         row.last_seen_at = now
@@ -79,3 +79,14 @@ def end_all(session: Session, user_id: uuid.UUID, reason: str) -> int:
 def _end(row: UserSession, now: datetime, reason: str) -> None:
     row.ended_at = now
     row.end_reason = reason
+
+
+def _end_now(session_id: uuid.UUID, now: datetime, reason: str) -> None:
+    """End a timed-out session in a transaction of its own: the request it refuses
+    answers 401 and rolls its own work back."""
+    with get_engine().begin() as conn:
+        conn.execute(
+            update(UserSession)
+            .where(UserSession.id == session_id, UserSession.ended_at.is_(None))
+            .values(ended_at=now, end_reason=reason)
+        )
