@@ -83,24 +83,22 @@ def test_operator_password_reset_ends_sessions(client: TestClient) -> None:
     assert client.get("/api/me").status_code == 401
 
 
-def test_idle_session_ends(client: TestClient) -> None:
+@pytest.mark.parametrize(
+    ("column", "setting", "reason"),
+    [
+        ("last_seen_at", "session_idle_seconds", "idle"),
+        # A busy session (seen just now) still ends at the absolute limit.
+        ("created_at", "session_max_age_seconds", "expired"),
+    ],
+)
+def test_sessions_time_out(client: TestClient, column: str, setting: str, reason: str) -> None:
     u = f.user(f.org())
     f.login(client, u)
-    idle = get_settings().session_idle_seconds
+    too_old = utcnow() - timedelta(seconds=getattr(get_settings(), setting) + 5)
     with db.unit_of_work() as s:
-        s.execute(update(UserSession).values(last_seen_at=utcnow() - timedelta(seconds=idle + 5)))
+        s.execute(update(UserSession).values({column: too_old}))
     assert client.get("/api/me").status_code == 401
-    assert _sessions(u.id)[0].end_reason == "idle"
-
-
-def test_busy_session_still_ends_at_the_absolute_limit(client: TestClient) -> None:
-    u = f.user(f.org())
-    f.login(client, u)
-    limit = get_settings().session_max_age_seconds
-    with db.unit_of_work() as s:
-        s.execute(update(UserSession).values(created_at=utcnow() - timedelta(seconds=limit + 5)))
-    assert client.get("/api/me").status_code == 401
-    assert _sessions(u.id)[0].end_reason == "expired"
+    assert _sessions(u.id)[0].end_reason == reason
 
 
 def test_activity_refreshes_last_seen_at_most_once_a_minute(client: TestClient) -> None:
