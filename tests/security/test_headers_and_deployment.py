@@ -1,5 +1,6 @@
 """Security headers on every answer; the development secret and the demo stay off servers."""
 
+import httpx
 import pytest
 from fastapi import APIRouter
 from fastapi.testclient import TestClient
@@ -21,8 +22,8 @@ EVERY_ANSWER = {
 }
 
 
-def _assert_secured(headers: object, *, no_store: bool = True) -> None:
-    h = dict(headers)  # type: ignore[call-overload]
+def _assert_secured(headers: httpx.Headers, *, no_store: bool = True) -> None:
+    h = dict(headers)
     for name, value in EVERY_ANSWER.items():
         assert h.get(name) == value, (name, h)
     csp = h["content-security-policy"]

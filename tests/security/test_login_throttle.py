@@ -4,6 +4,7 @@ import statistics
 import time
 from datetime import timedelta
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import delete, select, update
@@ -18,7 +19,7 @@ from shared.settings import get_settings
 from tests import factories as f
 
 
-def _post_login(client: TestClient, email: str, password: str) -> object:
+def _post_login(client: TestClient, email: str, password: str) -> httpx.Response:
     return client.post(
         "/login",
         data={
@@ -33,19 +34,19 @@ def _post_login(client: TestClient, email: str, password: str) -> object:
 
 def test_twelve_wrong_then_the_right_password_does_not_log_in(client: TestClient) -> None:
     u = f.user(f.org())
-    codes = [_post_login(client, u.email, f"wrong {i}").status_code for i in range(12)]  # type: ignore[attr-defined]
+    codes = [_post_login(client, u.email, f"wrong {i}").status_code for i in range(12)]
     limit = get_settings().login_max_failures
     assert codes[:limit] == [401] * limit
     assert set(codes[limit:]) == {429}
     r = _post_login(client, u.email, f.PASSWORD)
-    assert r.status_code == 429  # type: ignore[attr-defined]
-    assert "For mange mislykkede forsøg" in r.text  # type: ignore[attr-defined]
-    assert int(r.headers["retry-after"]) > 0  # type: ignore[attr-defined]
+    assert r.status_code == 429
+    assert "For mange mislykkede forsøg" in r.text
+    assert int(r.headers["retry-after"]) > 0
     assert client.get("/api/me").status_code == 401
     # Once the wait is over the right password works, and the count starts afresh.
     with db.unit_of_work() as s:
         s.execute(update(LoginFailure).values(at=utcnow() - timedelta(minutes=14)))
-    assert _post_login(client, u.email, f.PASSWORD).status_code == 303  # type: ignore[attr-defined]
+    assert _post_login(client, u.email, f.PASSWORD).status_code == 303
     assert client.get("/api/me").status_code == 200
 
 
