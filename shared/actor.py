@@ -20,6 +20,8 @@ class Actor:
     # A system client acts for its organisation without a personal role.
     role: Role | None = None
     email: str | None = None
+    # What an API key may do (shared/identity/scopes.py); people and Jobbro itself have none.
+    scopes: frozenset[str] = frozenset()
 
     @property
     def is_jobcentre(self) -> bool:

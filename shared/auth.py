@@ -1,22 +1,32 @@
 """Authentication (session cookie or bearer API key) and the authorisation helpers."""
 
+import logging
 import secrets
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from shared.actor import Actor
-from shared.db import get_session
+from shared.db import get_engine, get_session, utcnow
 from shared.errors import Forbidden, Unauthenticated
+from shared.identity import scopes as key_scopes
+from shared.identity import sessions
 from shared.models import ApiKey, OrgKind, Role, User
 from shared.security import constant_time_equal, hash_api_secret, split_api_key
+
+log = logging.getLogger("jobbro.auth")
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
+# The signed cookie's key for the session token (shared/identity/sessions.py).
+SESSION_TOKEN = "sid"
+# A key's last_used_at is written at most this often, not on every call.
+LAST_USED_INTERVAL = timedelta(seconds=60)
 
 # "function" scope: the unit of work commits before the response is sent, so a client that
 # follows a redirect reads the new state and a failed commit never follows a 2xx.
@@ -44,6 +54,7 @@ def actor_for_api_key(key: ApiKey) -> Actor:
         organisation_id=key.organisation_id,
         organisation_name=key.organisation.name,
         organisation_kind=key.organisation.kind,
+        scopes=key.scope_set,
     )
 
 
@@ -57,7 +68,27 @@ def authenticate_api_key(session: Session, raw: str) -> Actor:
         raise Unauthenticated("Unknown API key", action="auth.api_key")
     if key.revoked_at is not None:
         raise Unauthenticated("This API key has been revoked", action="auth.api_key")
+    now = utcnow()
+    if key.expires_at is not None and _aware(key.expires_at) <= now:
+        raise Unauthenticated("This API key has expired", action="auth.api_key")
+    if key.last_used_at is None or now - _aware(key.last_used_at) > LAST_USED_INTERVAL:
+        _touch_last_used(key.id, now)
     return actor_for_api_key(key)
+
+
+def _aware(value: datetime) -> datetime:
+    # SQLite hands back naive datetimes; everything is stored in UTC.
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _touch_last_used(key_id: uuid.UUID, now: datetime) -> None:
+    """Record the use in a short transaction of its own: a refused or failed request
+    still used the key, and its own work may roll back."""
+    try:
+        with get_engine().begin() as conn:
+            conn.execute(update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=now))
+    except Exception:  # bookkeeping must never refuse a valid key
+        log.warning("could not record API key use", exc_info=True)
 
 
 def ensure_csrf_token(request: Request) -> str:
@@ -72,8 +103,17 @@ async def check_csrf(request: Request) -> None:
     """Cookie-authenticated writes must echo the session's CSRF token."""
     if request.method in SAFE_METHODS or "authorization" in request.headers:
         return
-    if "user_id" not in request.session:
+    if SESSION_TOKEN not in request.session:
         return
+    await require_csrf(request)
+
+
+async def require_csrf(request: Request) -> None:
+    """The request must echo the CSRF token of its cookie (header or form field).
+
+    The login form checks it too, though nobody is logged in yet: otherwise another
+    site could log a browser in to an account of the attacker's choosing.
+    """
     expected = request.session.get("csrf")
     sent = request.headers.get(CSRF_HEADER)
     if sent is None and request.headers.get("content-type", "").startswith(
@@ -97,14 +137,12 @@ def optional_actor(request: Request, session: SessionDep) -> Actor | None:
         if scheme.lower() != "bearer" or not value.strip():
             raise Unauthenticated("Use 'Authorization: Bearer <API key>'", action="auth.api_key")
         actor = authenticate_api_key(session, value.strip())
-    elif user_id := request.session.get("user_id"):
-        try:
-            user = session.get(User, uuid.UUID(str(user_id)))
-        except ValueError:
-            user = None
-        if user is not None and user.active:
+    elif token := request.session.get(SESSION_TOKEN):
+        user = sessions.resume(session, str(token))
+        if user is not None:
             actor = actor_for_user(user)
         else:
+            # Ended on the server (logout, password change, timeout): forget the cookie.
             request.session.clear()
     request.state.actor = actor
     return actor
@@ -119,6 +157,8 @@ def current_actor(
         raise Unauthenticated(
             "Log in or send an API key", action=f"{request.method} {request.url.path}"
         )
+    if actor.kind == "api_key":
+        key_scopes.require_scope(actor.scopes, request.method, request.url.path)
     return actor
 
 

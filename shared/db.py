@@ -103,11 +103,19 @@ def _refuse_nul(
 
 
 def make_engine(url: str) -> Engine:
+    # hide_parameters: a failed statement's error (and so its log line) names the SQL
+    # but not the values, which are staff names, employer contacts and CV rows.
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            hide_parameters=True,
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
-        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        engine = create_engine(
+            url, pool_pre_ping=True, pool_size=10, max_overflow=20, hide_parameters=True
+        )
     event.listen(engine, "before_cursor_execute", _refuse_nul)
     return engine
 

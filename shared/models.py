@@ -64,8 +64,15 @@ class ApiKey(IdMixin, TimestampMixin, Base):
     organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisation.id"), index=True)
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
     last_used_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Space-separated scopes (shared/identity/scopes.py): what the key may do.
+    scopes: Mapped[str] = mapped_column(String(200), default="")
+    expires_at: Mapped[datetime | None] = mapped_column(default=None)
 
     organisation: Mapped[Organisation] = relationship(lazy="joined")
+
+    @property
+    def scope_set(self) -> frozenset[str]:
+        return frozenset(self.scopes.split())
 
 
 class Outcome(enum.StrEnum):
@@ -111,3 +118,31 @@ class OutboxMessage(IdMixin, Base):
     attempts: Mapped[int] = mapped_column(default=0)
     sent_at: Mapped[datetime | None] = mapped_column(default=None)
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+class UserSession(IdMixin, Base):
+    """A browser login; the cookie carries a random token, only its SHA-256 is stored.
+
+    Ending the row (logout, password change, timeout) ends the session at once,
+    whatever the signed cookie still says.
+    """
+
+    __tablename__ = "user_session"
+
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("app_user.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(default=None)
+    end_reason: Mapped[str | None] = mapped_column(String(32))
+
+
+class LoginFailure(IdMixin, Base):
+    """One refused login, counted per account and per address to throttle guessing."""
+
+    __tablename__ = "login_failure"
+
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # SHA-256 of the lower-cased e-mail: the throttle needs no readable address.
+    account: Mapped[str] = mapped_column(String(64), index=True)
+    address: Mapped[str] = mapped_column(String(64), index=True)

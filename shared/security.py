@@ -11,6 +11,9 @@ _hasher = PasswordHasher()
 API_KEY_PREFIX = "jb_"
 
 
+_dummy_hash: str | None = None
+
+
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
@@ -20,6 +23,32 @@ def verify_password(password_hash: str, password: str) -> bool:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+def verify_password_or_dummy(password_hash: str | None, password: str) -> bool:
+    """Verify against the account's hash, or against a dummy one when there is no account.
+
+    Both paths run one argon2 verification, so a refused login takes as long for an
+    unknown e-mail as for a known one and the timing does not tell which e-mails exist.
+    """
+    global _dummy_hash
+    if password_hash is None:
+        if _dummy_hash is None:
+            _dummy_hash = _hasher.hash(secrets.token_urlsafe(16))
+        verify_password(_dummy_hash, password)
+        return False
+    return verify_password(password_hash, password)
+
+
+def new_session_token() -> tuple[str, str]:
+    """Return (token for the cookie, SHA-256 stored in the session row)."""
+    token = secrets.token_urlsafe(32)
+    return token, hash_token(token)
+
+
+def hash_token(token: str) -> str:
+    # Like API secrets: 256 random bits, so a fast hash suffices and leaks nothing.
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def new_api_key() -> tuple[str, str, str]:

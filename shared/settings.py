@@ -1,5 +1,6 @@
 """Settings for the whole installation, read from `JOBBRO_*` environment variables."""
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -21,8 +22,19 @@ class Settings(BaseSettings):
     database_url: str = ""
     broker_url: str = ""
     secret_key: str = DEV_SECRET
+    # Absolute session lifetime: a login ends after this however busy it is.
     session_max_age_seconds: int = 8 * 3600
+    # A session unused this long ends (the row's last_seen_at, refreshed once a minute).
+    session_idle_seconds: int = Field(default=3600, ge=60)
+    # Secure cookies and HSTS; always on in production.
     cookie_secure: bool = False
+    # Refused logins: after this many for one account (or the address limit for one
+    # address) within the window, logins wait; the wait doubles with each refusal.
+    login_max_failures: int = Field(default=5, ge=1)
+    login_max_failures_per_address: int = Field(default=20, ge=1)
+    login_failure_window_seconds: int = Field(default=900, ge=60)
+    login_base_delay_seconds: int = Field(default=30, ge=1)
+    login_max_delay_seconds: int = Field(default=900, ge=1)
     log_level: str = "INFO"
     host: str = "127.0.0.1"
     port: int = 8000
@@ -45,12 +57,38 @@ class Settings(BaseSettings):
         return self
 
     @property
+    def secure(self) -> bool:
+        """HTTPS only: Secure cookies and HSTS."""
+        return self.cookie_secure or self.env == "production"
+
+    def check_bind(self, host: str) -> None:
+        """Refuse the built-in secret on any address another machine can reach.
+
+        Anyone who reads the source can sign a session cookie with it, so it is only
+        safe while nobody else can connect.
+        """
+        if self.secret_key == DEV_SECRET and not is_loopback(host):
+            raise ValueError(
+                f"Binding {host} makes Jobbro reachable from other machines: "
+                "set JOBBRO_SECRET_KEY (32+ random characters) first"
+            )
+
+    @property
     def effective_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'jobbro.db'}"
 
     @property
     def tasks_eager(self) -> bool:
         return not self.broker_url
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to anything
 
 
 class JobOrderSettings(BaseSettings):

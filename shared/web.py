@@ -73,13 +73,50 @@ def _html_error(request: Request, error: AppError) -> Response | None:
     return renderer(request, error)
 
 
+# Everything the UI loads is served from here (vendored htmx and Pico, our CSS); the
+# pages have no inline script or style. Pico's icons are data: URIs in its CSS.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+    "base-uri 'none'; object-src 'none'"
+)
+# FastAPI's interactive API docs load Swagger UI / ReDoc from a CDN with an inline
+# bootstrap script; they show no personal data.
+API_DOCS_POLICY = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
+    "img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly; "
+    "font-src 'self' https://fonts.gstatic.com; worker-src blob:; frame-ancestors 'none'; "
+    "base-uri 'none'; object-src 'none'"
+)
+API_DOCS_PATHS = frozenset({"/docs", "/redoc", "/docs/oauth2-redirect"})
+
+
+def set_security_headers(response: Response, path: str) -> None:
+    """Headers every answer carries, errors included (`_unhandled` calls this too)."""
+    headers = response.headers
+    policy = API_DOCS_POLICY if path in API_DOCS_PATHS else CONTENT_SECURITY_POLICY
+    headers.setdefault("Content-Security-Policy", policy)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if get_settings().secure:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    if not path.startswith("/static/"):
+        # Pages and API answers carry personal data: no browser or proxy keeps a copy.
+        headers["Cache-Control"] = "no-store"
+
+
 def problem_response(request: Request, error: AppError) -> Response:
     renderer: HtmlErrorRenderer | None = getattr(request.app.state, "html_error_renderer", None)
     if renderer is not None and not wants_problem_json(request):
         html = renderer(request, error)
         if html is not None:
             return html
-    headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
+    headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else {}
+    if retry_after := error.extra.get("retry_after"):
+        headers["Retry-After"] = str(retry_after)
     return JSONResponse(
         error.problem(instance=request.url.path),
         status_code=error.status,
@@ -180,8 +217,11 @@ async def _unhandled(request: Request, exc: Exception) -> Response:
         "detail": "Something went wrong on our side; the request id identifies it in the logs",
         "request_id": request_id,
     }
+    # This handler answers outside the middleware stack, so it sets the headers itself.
     headers = {"X-Request-ID": request_id} if request_id else None
-    return JSONResponse(body, status_code=500, media_type=PROBLEM_JSON, headers=headers)
+    response = JSONResponse(body, status_code=500, media_type=PROBLEM_JSON, headers=headers)
+    set_security_headers(response, request.url.path)
+    return response
 
 
 async def _request_context(
@@ -200,6 +240,7 @@ async def _request_context(
         response = await call_next(request)
         status = response.status_code
         response.headers["X-Request-ID"] = request_id
+        set_security_headers(response, request.url.path)
         return response
     finally:
         actor = getattr(request.state, "actor", None)
@@ -211,8 +252,10 @@ async def _request_context(
                     "path": request.url.path,
                     "status": status,
                     "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                    "actor": actor.name if actor else None,
-                    "organisation": actor.organisation_name if actor else None,
+                    # Ids, not names: logs carry no personal data (docs/security-sessions.md).
+                    "actor_kind": actor.kind if actor else None,
+                    "actor_id": str(actor.id) if actor and actor.id else None,
+                    "organisation_id": str(actor.organisation_id) if actor else None,
                 }
             },
         )
@@ -246,7 +289,7 @@ def create_app(
         session_cookie="jobbro_session",
         max_age=settings.session_max_age_seconds,
         same_site="lax",
-        https_only=settings.cookie_secure,
+        https_only=settings.secure,
     )
     app.include_router(health_router)
     for router in routers:

@@ -57,13 +57,27 @@ def bearer(key: str) -> dict[str, str]:
 
 def login(client: TestClient, u: UserInfo) -> str:
     """Log in through the form; returns the CSRF token for later writes."""
-    page = client.get("/login")
-    assert page.status_code == 200
     r = client.post(
-        "/login", data={"email": u.email, "password": PASSWORD, "next": "/"}, follow_redirects=False
+        "/login",
+        data={
+            "email": u.email,
+            "password": PASSWORD,
+            "next": "/",
+            "csrf_token": login_csrf(client),
+        },
+        follow_redirects=False,
     )
     assert r.status_code == 303, r.text
     return _csrf(client)
+
+
+def login_csrf(client: TestClient) -> str:
+    """The CSRF token the login form carries (the login form is protected too)."""
+    page = client.get("/login")
+    assert page.status_code == 200
+    marker = 'name="csrf_token" value="'
+    start = page.text.index(marker) + len(marker)
+    return page.text[start : page.text.index('"', start)]
 
 
 def _csrf(client: TestClient) -> str:

@@ -1,7 +1,7 @@
 """Outbox: tasks written in the request's transaction and relayed to the broker after commit
 
 Revision ID: 0006_outbox
-Revises: 0004_cv_bank_version
+Revises: 0005_sessions_and_keys
 """
 
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0006_outbox"
-down_revision: str | None = "0004_cv_bank_version"
+down_revision: str | None = "0005_sessions_and_keys"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

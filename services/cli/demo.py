@@ -7,6 +7,7 @@ from rich.console import Console
 from rich.table import Table
 
 from shared import db, migrate
+from shared.settings import get_settings
 
 app = typer.Typer(help="Demo data for the embedded default.", no_args_is_help=True)
 console = Console()
@@ -21,6 +22,10 @@ def demo_load(
     from services import demo
     from services.demo import identities
 
+    if get_settings().env == "production":
+        # The demo installs logins and API keys whose secrets are in the README.
+        console.print("[red]JOBBRO_ENV=production: demo data (public keys) is refused.[/red]")
+        raise typer.Exit(1)
     migrate.upgrade()
     with db.unit_of_work() as session:
         counts = demo.load(session, cvs=cvs, seed=seed)

@@ -25,6 +25,12 @@ def serve(
 
     settings = get_settings()
     configure_logging(settings.log_level)
+    bind = host or settings.host
+    try:
+        settings.check_bind(bind)
+    except ValueError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
     if migrate_first:
         migrate.upgrade()
     # Worker processes inherit it: each loads the model and the CV bank as it starts.
@@ -32,7 +38,7 @@ def serve(
     uvicorn.run(
         "services.app:create",
         factory=True,
-        host=host or settings.host,
+        host=bind,
         port=port or settings.port,
         workers=workers,
         log_config=None,

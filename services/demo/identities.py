@@ -5,9 +5,12 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from shared.errors import Forbidden
+from shared.identity.scopes import CV_SOURCE, CVS_READ, ORDERS, STATISTICS_READ
 from shared.identity.service import create_user, get_or_create_organisation
 from shared.models import ApiKey, Organisation, OrgKind, Role, User
 from shared.security import hash_api_secret
+from shared.settings import get_settings
 
 DEMO_PASSWORD = "jobbro-demo"
 
@@ -56,9 +59,20 @@ DEMO_API_KEYS = {
     "HK A-kasse": "jb_demohk_hk-a-kasse-demo-key-not-for-production",
     "Jobcenter Norddjurs": "jb_demond_norddjurs-cv-source-demo-key",
 }
+# What the demo needs each key for: the a-kasser's systems create, forward and
+# propose (README curl calls) and read their members' CVs and their indicators;
+# Norddjurs' key is the CV source the demo and the browser tests load CVs with.
+DEMO_KEY_SCOPES = {
+    "3F A-kasse": f"{CVS_READ} {ORDERS} {STATISTICS_READ}",
+    "HK A-kasse": f"{CVS_READ} {ORDERS} {STATISTICS_READ}",
+    "Jobcenter Norddjurs": f"{CV_SOURCE} {CVS_READ}",
+}
 
 
 def load_identities(session: Session) -> dict[str, Organisation]:
+    if get_settings().env == "production":
+        # The demo's passwords and keys are published in the README.
+        raise Forbidden("Demo logins and keys are never installed in production")
     orgs = {
         o.name: get_or_create_organisation(
             session, name=o.name, kind=o.kind, municipality_code=o.municipality_code, email=o.email
@@ -77,14 +91,18 @@ def load_identities(session: Session) -> dict[str, Organisation]:
             )
     for org_name, key in DEMO_API_KEYS.items():
         prefix, _, secret = key.removeprefix("jb_").partition("_")
-        if session.scalar(select(ApiKey).where(ApiKey.prefix == prefix)) is None:
+        existing = session.scalar(select(ApiKey).where(ApiKey.prefix == prefix))
+        if existing is None:
             session.add(
                 ApiKey(
                     name="demo system client",
                     prefix=prefix,
                     secret_hash=hash_api_secret(secret),
                     organisation=orgs[org_name],
+                    scopes=DEMO_KEY_SCOPES[org_name],
                 )
             )
+        else:
+            existing.scopes = DEMO_KEY_SCOPES[org_name]
     session.flush()
     return orgs

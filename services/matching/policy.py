@@ -16,17 +16,25 @@ from services.matching.models import Cv, CvCaseFacts
 from shared.actor import Actor
 from shared.audit import RefusedAsNotFound
 from shared.errors import Forbidden
-from shared.models import OrgKind, Role
+from shared.identity.scopes import CV_SOURCE
+from shared.models import OrgKind
 
 # -- who may write and read the CV bank -------------------------------------------------
 
 
 def require_cv_source(actor: Actor, *, action: str) -> None:
-    """Only a jobcentre's system client (or its administrator) writes to the CV bank."""
+    """Only the jobcentre's CV source writes to the CV bank: a key with the cv-source
+    scope, or Jobbro itself (import command, demo loader).
+
+    No person writes CVs, administrators included, and no other key: a CV carries the
+    fund in its case facts, which decides which a-kasse may see it.
+    """
     if not actor.is_jobcentre:
         raise Forbidden("Only the jobcentre's CV source may change the CV bank", action=action)
-    if actor.kind == "user" and actor.role is not Role.ADMINISTRATOR:
+    if actor.kind == "user":
         raise Forbidden("CVs come from the CV source system, not from a person", action=action)
+    if actor.kind == "api_key" and CV_SOURCE not in actor.scopes:
+        raise Forbidden("This API key lacks the scope 'cv-source'", action=action)
 
 
 def require_searcher(actor: Actor, *, action: str) -> None:

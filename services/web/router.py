@@ -11,9 +11,10 @@ from services.web.pages.orders import actions, detail, form, listing, pipeline
 from services.web.templating import render
 from shared.actor import Actor
 from shared.audit import record_denied
-from shared.auth import CurrentActor, SessionDep, optional_actor
-from shared.errors import Unauthenticated
+from shared.auth import SESSION_TOKEN, CurrentActor, SessionDep, optional_actor, require_csrf
+from shared.errors import Forbidden, Unauthenticated
 from shared.identity import service as identity
+from shared.identity.throttle import TooManyAttempts
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -38,39 +39,66 @@ def login_form(
     return render(request, "login.html", next=_safe_next(next), error=None, email="")
 
 
+async def _login_csrf_ok(request: Request) -> bool:
+    try:
+        await require_csrf(request)
+    except Forbidden as exc:
+        record_denied(None, "auth.csrf", detail=f"login form: {exc.detail}")
+        return False
+    return True
+
+
+def _wait_da(seconds: int) -> str:
+    if seconds < 90:
+        return f"{seconds} sekunder"
+    return f"{(seconds + 59) // 60} minutter"
+
+
 @router.post("/login")
 def login(
     request: Request,
     session: SessionDep,
+    csrf_ok: Annotated[bool, Depends(_login_csrf_ok)],
     email: Annotated[str, Form()] = "",
     password: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "/",
 ) -> Response:
-    try:
-        actor = identity.authenticate_user(session, email=email, password=password)
-    except Unauthenticated:
-        record_denied(
-            None,
-            "auth.login",
-            subject_type="user",
-            subject_id=email.lower()[:100],
-            detail="wrong e-mail or password",
-        )
-        return render(
+    def again(status: int, error: str, headers: dict[str, str] | None = None) -> Response:
+        page = render(
             request,
             "login.html",
-            status_code=401,
+            status_code=status,
             next=_safe_next(next),
-            error="Forkert e-mail eller adgangskode.",
+            error=error,
             email=email,
         )
+        page.headers.update(headers or {})
+        return page
+
+    if not csrf_ok:
+        return again(403, "Siden var for gammel. Prøv at logge ind igen.")
+    address = request.client.host if request.client else "unknown"
+    try:
+        _actor, token = identity.log_in(session, email=email, password=password, address=address)
+    except TooManyAttempts as exc:
+        return again(
+            429,
+            "For mange mislykkede forsøg på at logge ind. "
+            f"Vent {_wait_da(exc.retry_after)}, og prøv igen.",
+            {"Retry-After": str(exc.retry_after)},
+        )
+    except Unauthenticated:
+        return again(401, "Forkert e-mail eller adgangskode.")
+    # A new cookie (and CSRF token) at login, so a planted cookie never becomes a login.
     request.session.clear()
-    request.session["user_id"] = str(actor.id)
+    request.session[SESSION_TOKEN] = token
     return RedirectResponse(_safe_next(next), status_code=303)
 
 
 @router.post("/logout")
-def logout(request: Request, actor: CurrentActor) -> Response:
+def logout(request: Request, session: SessionDep, actor: CurrentActor) -> Response:
+    if token := request.session.get(SESSION_TOKEN):
+        identity.log_out(session, str(token))
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
 

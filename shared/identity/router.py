@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request, Response
 
 from shared.auth import CurrentActor, SessionDep
 from shared.errors import PROBLEM_RESPONSES
@@ -17,6 +17,7 @@ from shared.identity.schemas import (
     AuditPage,
     Me,
     OrganisationOut,
+    PasswordChange,
 )
 from shared.models import OrgKind, Outcome
 
@@ -37,6 +38,18 @@ def me(actor: CurrentActor) -> Me:
     )
 
 
+@router.post("/me/password", status_code=204)
+def change_password(
+    body: PasswordChange, request: Request, session: SessionDep, actor: CurrentActor
+) -> Response:
+    """Change one's own password; every session of the person ends, this one too."""
+    service.change_password(
+        session, actor, current_password=body.current_password, new_password=body.new_password
+    )
+    request.session.clear()
+    return Response(status_code=204)
+
+
 @router.get("/organisations", response_model=list[OrganisationOut])
 def organisations(
     session: SessionDep, actor: CurrentActor, kind: OrgKind | None = None
@@ -51,7 +64,9 @@ def list_keys(session: SessionDep, actor: CurrentActor) -> list[ApiKeyOut]:
 
 @router.post("/apikeys", response_model=ApiKeyCreated, status_code=201)
 def create_key(body: ApiKeyCreate, session: SessionDep, actor: CurrentActor) -> ApiKeyCreated:
-    key, plain = service.issue_api_key(session, actor, name=body.name)
+    key, plain = service.issue_api_key(
+        session, actor, name=body.name, scopes=body.scopes, expires_in_days=body.expires_in_days
+    )
     return ApiKeyCreated(**ApiKeyOut.model_validate(key).model_dump(), key=plain)
 
 

@@ -3,7 +3,7 @@
 import uuid
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from shared.models import OrgKind, Outcome, Role
 
@@ -23,6 +23,14 @@ class ApiKeyCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=200)
+    scopes: list[str] = Field(
+        min_length=1,
+        max_length=10,
+        description="What the key may do: cv-source, cvs:read, orders, statistics:read",
+    )
+    expires_in_days: int | None = Field(
+        default=None, ge=1, le=3650, description="The key stops working after this many days"
+    )
 
 
 class ApiKeyOut(BaseModel):
@@ -32,8 +40,23 @@ class ApiKeyOut(BaseModel):
     name: str
     prefix: str
     organisation_id: uuid.UUID
+    scopes: list[str]
     created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
     revoked_at: datetime | None
+
+    @field_validator("scopes", mode="before")
+    @classmethod
+    def _split(cls, value: object) -> object:
+        return value.split() if isinstance(value, str) else value
+
+
+class PasswordChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    current_password: str = Field(min_length=1, max_length=200)
+    new_password: str = Field(min_length=8, max_length=200)
 
 
 class ApiKeyCreated(ApiKeyOut):

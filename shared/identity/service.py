@@ -1,18 +1,29 @@
 """Service functions for identity: callers pass the session and the acting actor."""
 
 import uuid
-from datetime import datetime
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from shared import audit
 from shared.actor import Actor
-from shared.auth import actor_for_user, require_role, require_same_org
-from shared.db import utcnow
+from shared.auth import actor_for_user, require_role, require_same_org, require_user
+from shared.context import request_id_var
+from shared.db import unit_of_work, utcnow
 from shared.errors import Conflict, NotFound, Unauthenticated, ValidationFailed
+from shared.identity import scopes as key_scopes
+from shared.identity import sessions, throttle
 from shared.models import ApiKey, AuditEvent, Organisation, OrgKind, Outcome, Role, User
-from shared.security import hash_password, new_api_key, verify_password
+from shared.security import (
+    hash_password,
+    new_api_key,
+    verify_password,
+    verify_password_or_dummy,
+)
+
+MIN_PASSWORD_LENGTH = 8
 
 
 def get_or_create_organisation(
@@ -58,8 +69,7 @@ def create_user(
     role: Role,
 ) -> User:
     email = email.strip().lower()
-    if len(password) < 8:
-        raise ValidationFailed("A password needs at least 8 characters")
+    _check_password(password)
     if session.scalar(select(User).where(User.email == email)) is not None:
         raise Conflict(f"A user with e-mail {email} already exists")
     user = User(
@@ -74,37 +84,157 @@ def create_user(
     return user
 
 
-def authenticate_user(session: Session, *, email: str, password: str) -> Actor:
-    user = session.scalar(select(User).where(User.email == email.strip().lower()))
-    if user is None or not user.active or not verify_password(user.password_hash, password):
-        raise Unauthenticated(
-            "Wrong e-mail or password",
-            action="auth.login",
-            subject_type="user",
-            subject_id=email.strip().lower()[:100],
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationFailed(
+            f"A password needs at least {MIN_PASSWORD_LENGTH} characters", field="password"
         )
+
+
+def log_in(session: Session, *, email: str, password: str, address: str) -> tuple[Actor, str]:
+    """Check a login and start a session; returns the actor and the session's cookie token.
+
+    Refusals (wrong e-mail or password, or waiting after too many) are counted and
+    audited under the account's organisation, so its administrator sees them. An
+    unknown e-mail costs one argon2 verification like a known one (no enumeration).
+    """
+    email = email.strip().lower()
+    account = throttle.account_key(email)
+    user = session.scalar(select(User).where(User.email == email))
+    try:
+        throttle.check(session, account=account, address=address)
+    except throttle.TooManyAttempts as exc:
+        _audit_refused_login(user, email, f"throttled for {exc.retry_after} s")
+        raise
+    ok = verify_password_or_dummy(user.password_hash if user else None, password)
+    if user is None or not user.active or not ok:
+        throttle.record_failure(
+            account=account,
+            address=address,
+            audit_event=_refused_login_event(user, email, "wrong e-mail or password"),
+        )
+        raise Unauthenticated("Wrong e-mail or password", action="auth.login")
+    throttle.clear(session, account=account)
     actor = actor_for_user(user)
+    token = sessions.start(session, user.id)
     audit.record(session, actor, "auth.login", subject_type="user", subject_id=user.id)
-    return actor
+    return actor, token
+
+
+def _refused_login_event(user: User | None, email: str, detail: str) -> AuditEvent:
+    # Nobody is authenticated, yet the account's organisation owns the event: its
+    # administrator reads refused logins of its people in its own audit log.
+    return AuditEvent(
+        actor_type="anonymous",
+        organisation_id=user.organisation_id if user else None,
+        action="auth.login",
+        subject_type="user",
+        subject_id=str(user.id) if user else email[:100],
+        outcome=Outcome.DENY,
+        request_id=request_id_var.get(),
+        detail=detail,
+    )
+
+
+def _audit_refused_login(user: User | None, email: str, detail: str) -> None:
+    with unit_of_work() as s:
+        s.add(_refused_login_event(user, email, detail))
+
+
+def log_out(session: Session, token: str) -> None:
+    sessions.end(session, token, "logout")
+
+
+def change_password(
+    session: Session, actor: Actor, *, current_password: str, new_password: str
+) -> int:
+    """A person changes their own password; every session of theirs ends, this one too."""
+    require_user(actor, action="auth.password")
+    user = session.get(User, actor.id)
+    if user is None or not verify_password(user.password_hash, current_password):
+        raise ValidationFailed("The current password is wrong", field="current_password")
+    return set_password(session, user, new_password, by=actor)
+
+
+def set_password(session: Session, user: User, new_password: str, *, by: Actor | None) -> int:
+    """Set a password (own change or an operator's reset) and end all the user's sessions."""
+    _check_password(new_password)
+    user.password_hash = hash_password(new_password)
+    ended = sessions.end_all(session, user.id, "password_changed")
+    audit.record(
+        session,
+        by,
+        "auth.password",
+        subject_type="user",
+        subject_id=user.id,
+        detail=f"{ended} session(s) ended",
+    )
+    return ended
+
+
+def find_user(session: Session, email: str) -> User:
+    user = session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise NotFound(f"No user with e-mail {email}")
+    return user
 
 
 def create_api_key(
-    session: Session, *, organisation: Organisation, name: str
+    session: Session,
+    *,
+    organisation: Organisation,
+    name: str,
+    scopes: Iterable[str] | None = None,
+    expires_in_days: int | None = None,
 ) -> tuple[ApiKey, str]:
-    """Create a key for a system client; the plain key is returned once and never stored."""
+    """Create a key for a system client; the plain key is returned once and never stored.
+
+    Without `scopes` the key gets what keys of its organisation's kind could do before
+    scopes existed (LEGACY_SCOPES); the CLI and the API make the caller choose.
+    """
+    chosen = (
+        key_scopes.LEGACY_SCOPES[organisation.kind]
+        if scopes is None
+        else key_scopes.validate_scopes(scopes, organisation.kind)
+    )
+    if expires_in_days is not None and expires_in_days < 1:
+        raise ValidationFailed("A key expires at least one day ahead", field="expires_in_days")
     plain, prefix, secret_hash = new_api_key()
-    key = ApiKey(name=name, prefix=prefix, secret_hash=secret_hash, organisation=organisation)
+    key = ApiKey(
+        name=name,
+        prefix=prefix,
+        secret_hash=secret_hash,
+        organisation=organisation,
+        scopes=" ".join(sorted(chosen)),
+        expires_at=None if expires_in_days is None else utcnow() + timedelta(days=expires_in_days),
+    )
     session.add(key)
     session.flush()
     return key, plain
 
 
-def issue_api_key(session: Session, actor: Actor, *, name: str) -> tuple[ApiKey, str]:
+def issue_api_key(
+    session: Session,
+    actor: Actor,
+    *,
+    name: str,
+    scopes: Iterable[str],
+    expires_in_days: int | None = None,
+) -> tuple[ApiKey, str]:
     require_role(actor, Role.ADMINISTRATOR, action="apikey.create")
     org = session.get(Organisation, actor.organisation_id)
     assert org is not None
-    key, plain = create_api_key(session, organisation=org, name=name)
-    audit.record(session, actor, "apikey.create", subject_type="api_key", subject_id=key.id)
+    key, plain = create_api_key(
+        session, organisation=org, name=name, scopes=scopes, expires_in_days=expires_in_days
+    )
+    audit.record(
+        session,
+        actor,
+        "apikey.create",
+        subject_type="api_key",
+        subject_id=key.id,
+        detail=f"scopes: {key.scopes}",
+    )
     return key, plain
 
 

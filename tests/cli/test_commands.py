@@ -9,7 +9,7 @@ COMMANDS = {
     "worker": None,
     "db": {"upgrade", "downgrade"},
     "demo": {"load"},
-    "users": {"create"},
+    "users": {"create", "set-password"},
     "apikeys": {"create"},
     "orders": {"remind-overdue", "close-expired", "overdue"},
     "index": {"rebuild", "reconcile", "status"},

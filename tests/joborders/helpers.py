@@ -27,6 +27,7 @@ from shared import db
 from shared.actor import Actor
 from shared.auth import actor_for_user
 from shared.errors import NotFound
+from shared.identity import sessions
 from shared.identity.service import create_api_key, get_or_create_organisation
 from shared.models import Organisation, OrgKind, Role, User
 from shared.security import hash_password
@@ -168,12 +169,15 @@ def new_order(by: Actor, **overrides: Any) -> uuid.UUID:
 
 
 class HttpAs:
-    """A TestClient logged in as one person (a signed session cookie, no login page)."""
+    """A TestClient logged in as one person (a session row and its signed cookie, no
+    login page)."""
 
     def __init__(self, app: FastAPI, p: Person) -> None:
         self.client = TestClient(app, raise_server_exceptions=False)
         token = secrets.token_urlsafe(16)
-        payload = b64encode(json.dumps({"user_id": str(p.id), "csrf": token}).encode())
+        with db.unit_of_work() as s:  # the cookie names a server-side session row
+            sid = sessions.start(s, p.id)
+        payload = b64encode(json.dumps({"sid": sid, "csrf": token}).encode())
         cookie = itsdangerous.TimestampSigner(get_settings().secret_key).sign(payload).decode()
         self.client.cookies.set("jobbro_session", cookie)
         self.headers = {"X-CSRF-Token": token}

@@ -32,6 +32,8 @@ def actor_of(org: factories.Org, kind: OrgKind, *, api_key: bool = False) -> Act
         organisation_name=org.name,
         organisation_kind=kind,
         role=None if api_key else Role.MEDIATOR,
+        # The CV source's key: the only kind of key that writes CVs.
+        scopes=frozenset({"cv-source", "cvs:read"}) if api_key else frozenset(),
     )
 
 

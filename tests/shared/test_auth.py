@@ -55,7 +55,9 @@ def test_revoked_api_key_stops_working_at_once(client: TestClient) -> None:
     admin = f.user(akasse, Role.ADMINISTRATOR)
     f.login(client, admin)
     created = client.post(
-        "/api/apikeys", json={"name": "case system"}, headers={"X-CSRF-Token": f._csrf(client)}
+        "/api/apikeys",
+        json={"name": "case system", "scopes": ["orders"]},
+        headers={"X-CSRF-Token": f._csrf(client)},
     )
     assert created.status_code == 201, created.text
     key, key_id = created.json()["key"], created.json()["id"]
@@ -76,7 +78,9 @@ def test_other_organisations_resource_gets_403_and_is_audited(client: TestClient
     their_admin = f.user(theirs, Role.ADMINISTRATOR)
     f.login(client, their_admin)
     their_key = client.post(
-        "/api/apikeys", json={"name": "k"}, headers={"X-CSRF-Token": f._csrf(client)}
+        "/api/apikeys",
+        json={"name": "k", "scopes": ["orders"]},
+        headers={"X-CSRF-Token": f._csrf(client)},
     ).json()["id"]
     client.post("/logout", data={"csrf_token": f._csrf(client)})
 
@@ -123,7 +127,15 @@ def test_cookie_write_without_csrf_token_is_refused(client: TestClient) -> None:
 
 def test_wrong_password_is_refused_and_audited(client: TestClient) -> None:
     u = f.user(f.org())
-    r = client.post("/login", data={"email": u.email, "password": "nope", "next": "/"})
+    r = client.post(
+        "/login",
+        data={
+            "email": u.email,
+            "password": "nope",
+            "next": "/",
+            "csrf_token": f.login_csrf(client),
+        },
+    )
     assert r.status_code == 401
     assert "Forkert" in r.text
     assert _denies("auth.login")

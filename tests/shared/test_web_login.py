@@ -26,7 +26,12 @@ def test_login_does_not_redirect_off_site(client: TestClient) -> None:
     u = f.user(f.org())
     r = client.post(
         "/login",
-        data={"email": u.email, "password": f.PASSWORD, "next": "//evil.example"},
+        data={
+            "email": u.email,
+            "password": f.PASSWORD,
+            "next": "//evil.example",
+            "csrf_token": f.login_csrf(client),
+        },
         follow_redirects=False,
     )
     assert r.headers["location"] == "/"
