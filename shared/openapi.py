@@ -103,6 +103,7 @@ OPERATIONS: dict[str, Op] = {
     "GET /healthz": Op("getLiveness", "health"),
     "GET /readyz": Op("getReadiness", "health"),
     "GET /api/me": Op("getMe", "identity", never=(403,)),
+    "POST /api/me/password": Op("changePassword", "identity"),
     "GET /api/organisations": Op("listOrganisations", "identity", never=(403,)),
     "GET /api/apikeys": Op("listApiKeys", "identity"),
     "POST /api/apikeys": Op("createApiKey", "identity"),

@@ -26,7 +26,7 @@ from shared.actor import Actor, system_actor
 from shared.auth import actor_for_api_key, actor_for_user
 from shared.identity.service import create_api_key, create_user, get_or_create_organisation
 from shared.models import ApiKey, Organisation, OrgKind, Role, User
-from tests.factories import PASSWORD, bearer
+from tests.factories import PASSWORD, bearer, login_csrf
 
 CREDENTIALS = (
     "jobcentre mediator",
@@ -304,7 +304,12 @@ def client_as(app: Any, world: World, credential: str) -> tuple[TestClient, dict
         return client, {}
     form = client.post(
         "/login",
-        data={"email": world.emails[credential], "password": PASSWORD, "next": "/"},
+        data={
+            "email": world.emails[credential],
+            "password": PASSWORD,
+            "next": "/",
+            "csrf_token": login_csrf(client),
+        },
         follow_redirects=False,
     )
     assert form.status_code == 303, form.text
