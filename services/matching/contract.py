@@ -106,8 +106,13 @@ class OrderQuery(StrictModel):
     postal_code: PostalCode | None = None
     weekly_hours: float | None = Field(default=None, ge=1, le=80, strict=True)
     start_date: IsoDate | None = None
-    # True: required certificates and licences are hard filters; False: they only score.
-    hard_requirements: bool = Field(default=False, strict=True)
+    # The order model has no required/wanted flag per requirement, so its driving licences
+    # and certificates are required: True (the default) leaves out candidates without them;
+    # False lets them only score.
+    hard_requirements: bool = Field(default=True, strict=True)
+    # With hard requirements: also list the candidates who lack one, after all who meet
+    # them, each marked `meets_requirements = False` ("mangler krav" in the UI).
+    show_unmet: bool = Field(default=False, strict=True)
 
     @field_validator("driving_licences")
     @classmethod
@@ -179,15 +184,36 @@ class Reason(BaseModel):
     text: str
 
 
+class RankedCv(BaseModel):
+    """A CV in a search result: no case facts (a-kasse membership is not the caller's business
+    there; the CV page and `GET /cvs/{id}/summary` show it to staff allowed to see it)."""
+
+    id: uuid.UUID
+    name: str
+    headline: str
+    postal_code: str | None
+    external_id: str | None = None
+
+
 class RankedCandidate(BaseModel):
-    cv: CvSummary
+    cv: RankedCv
     score: float
     score_parts: dict[str, float]
     matched: list[Reason]
+    # Danish, for people: each requirement the CV does not meet.
     missing: list[str]
     distance_km: float | None
+    # False only for candidates shown below the list because they lack a required
+    # licence or certificate (`OrderQuery.show_unmet`).
+    meets_requirements: bool = True
 
 
 class RankedPage(BaseModel):
+    """`total` counts the relevant candidates (above the relevance floor) that pass the
+    filters and required requirements; `unmet_total` those shown below with `show_unmet`."""
+
     total: int
     items: list[RankedCandidate]
+    unmet_total: int = 0
+    # The offset is at or past the end of a non-empty result.
+    past_end: bool = False
