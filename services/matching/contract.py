@@ -54,6 +54,10 @@ _LANGUAGE_CODES = {
 }  # fmt: skip
 
 
+# The Danish name of each code above (the first name listed for it is the Danish one).
+LANGUAGE_NAMES_DA = {code: name for name, code in reversed(list(_LANGUAGE_CODES.items()))}
+
+
 def normalize_language(value: str) -> str:
     """An ISO 639-1 code for a known language name or code, else the name in lower case."""
     v = value.strip().casefold()
@@ -66,6 +70,27 @@ def normalize_licence(value: str) -> str:
     if v not in DRIVING_LICENCES:
         raise ValueError(f"unknown driving licence category {value!r}")
     return v
+
+
+# -- Danish for people: the texts in `RankedCandidate.missing` and the UI's reasons ------
+
+MONTHS_DA = ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august",
+             "september", "oktober", "november", "december")  # fmt: skip
+
+
+def danish_date(value: date) -> str:
+    """A date as Danes write it in a sentence: 1. marts 2027."""
+    return f"{value.day}. {MONTHS_DA[value.month - 1]} {value.year}"
+
+
+def place_name(postal_code: str | None) -> str:
+    """'8500 Grenaa': a postal code with its town, as a person reads it."""
+    if not postal_code:
+        return ""
+    from shared import geo
+
+    name = geo.postal_name(postal_code)
+    return f"{postal_code} {name}" if name else postal_code
 
 
 class StrictModel(BaseModel):
