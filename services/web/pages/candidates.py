@@ -175,7 +175,8 @@ def find_for_order(
     (a mediator may untick them), and distances are measured from its workplace."""
     order = order_service.read_order(session, actor, order_id=order_id)
     allowed = set(order_actions.allowed_actions(session, actor, order))
-    if sendt:
+    # The form was sent (or a link carries filters): the form is what the mediator wants.
+    if sendt or any(k in request.query_params for k in FILTER_FIELDS):
         filters, errors = _filters(request.query_params)
         values = _filter_values(request.query_params)
     else:
