@@ -99,7 +99,9 @@ def main() -> None:
         actor = _install(Path(tmp))
         with db.unit_of_work() as session:
             ingest.bulk_upsert(
-                session, actor, lines=(x.encode() for x in (EVAL / "cvs.ndjson").open(encoding="utf-8"))
+                session,
+                actor,
+                lines=(x.encode() for x in (EVAL / "cvs.ndjson").open(encoding="utf-8")),
             )
         with db.unit_of_work() as session:
             pipeline.embed_cvs(session)
@@ -127,18 +129,24 @@ def main() -> None:
     arr = np.asarray(kept)
     rel, irr = arr[arr[:, 3] > 0], arr[arr[:, 3] == 0]
     report: dict[str, Any] = {"relevant": len(rel), "not_relevant": len(irr), "grid": []}
+
+    def kept(rows: np.ndarray, t_title: float, t_sem: float) -> np.ndarray:
+        return (rows[:, 0] >= t_title) | (rows[:, 1] >= t_sem) | (rows[:, 2] > 0)
+
+    same = rel[rel[:, 3] == 2]
     for t_title in (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5):
         for t_sem in (0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7):
-            def keep(t: np.ndarray, s: np.ndarray, o: np.ndarray) -> np.ndarray:
-                return (t >= t_title) | (s >= t_sem) | (o > 0)
-
-            report["grid"].append({
-                "title": t_title, "semantic": t_sem,
-                "relevant_kept": round(float(keep(rel[:, 0], rel[:, 1], rel[:, 2]).mean()), 4),
-                "grade2_kept": round(float(keep(*(rel[rel[:, 3] == 2][:, i] for i in range(3))).mean()), 4),
-                "not_relevant_dropped": round(float(1 - keep(irr[:, 0], irr[:, 1], irr[:, 2]).mean()), 4),
-                "max_gibberish_kept": max(int(keep(t, s, np.zeros(len(t))).sum()) for t, s in gib),
-            })  # fmt: skip
+            gib_kept = max(int(((t >= t_title) | (s >= t_sem)).sum()) for t, s in gib)
+            report["grid"].append(
+                {
+                    "title": t_title,
+                    "semantic": t_sem,
+                    "relevant_kept": round(float(kept(rel, t_title, t_sem).mean()), 4),
+                    "grade2_kept": round(float(kept(same, t_title, t_sem).mean()), 4),
+                    "not_relevant_dropped": round(float(1 - kept(irr, t_title, t_sem).mean()), 4),
+                    "max_gibberish_kept": gib_kept,
+                }
+            )
     report["gibberish_max_title"] = round(max(float(t.max()) for t, _ in gib), 4)
     report["gibberish_max_semantic"] = round(max(float(s.max()) for _, s in gib), 4)
     report["current"] = {"title": relevance.MIN_TITLE, "semantic": relevance.MIN_SEMANTIC}

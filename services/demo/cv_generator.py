@@ -287,17 +287,17 @@ def _education(rng: random.Random, occ: Occupation, year: int) -> list[dict[str,
         return [{"title": f"Erhvervsakademiuddannelse ({occ.preferred_label})",
                  "institution": "Erhvervsakademi Aarhus", "completed_year": year}]  # fmt: skip
     if major in "5678" and rng.random() < 0.7:
-        school = "SOSU Østjylland" if occ.isco_group.startswith("53") else rng.choice(
-            ["Djursland Erhvervsskole", "Aarhus Tech"]
+        school = (
+            "SOSU Østjylland"
+            if occ.isco_group.startswith("53")
+            else rng.choice(["Djursland Erhvervsskole", "Aarhus Tech"])
         )
         return [{"title": f"Erhvervsuddannelse som {occ.preferred_label}",
                  "institution": school, "completed_year": year}]  # fmt: skip
     return [{"title": "Folkeskolens afgangsprøve", "institution": "", "completed_year": year}]
 
 
-def _experience(
-    rng: random.Random, occ: Occupation, related: Occupation
-) -> list[dict[str, str]]:
+def _experience(rng: random.Random, occ: Occupation, related: Occupation) -> list[dict[str, str]]:
     """Up to three jobs back from the reference date, the latest in the wished occupation,
     the others in it or in an occupation of the same unit group; tasks and employers of
     each job's own ISCO group."""

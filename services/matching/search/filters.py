@@ -4,8 +4,8 @@ import numpy as np
 
 from services.matching import policy
 from services.matching.contract import SearchFilters
-from services.matching.search.bank.snapshot import BankSnapshot
 from services.matching.search import synonyms
+from services.matching.search.bank.snapshot import BankSnapshot
 from services.matching.search.query import SearchQuery
 from shared import geo
 
@@ -52,7 +52,9 @@ def required(query: SearchQuery, filters: SearchFilters) -> tuple[list[str], lis
     return sorted(set(licences)), list(dict.fromkeys(certificates))
 
 
-def requirements_met(snap: BankSnapshot, licences: list[str], certificates: list[str]) -> np.ndarray:
+def requirements_met(
+    snap: BankSnapshot, licences: list[str], certificates: list[str]
+) -> np.ndarray:
     """Per row: holds every licence and every certificate (read as in `synonyms.holds`)."""
     met = np.ones(len(snap), dtype=bool)
     for lic in licences:

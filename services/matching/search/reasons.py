@@ -1,6 +1,5 @@
 """Why a candidate ranks where it does: matched requirements and what is missing."""
 
-
 import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session

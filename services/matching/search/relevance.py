@@ -8,8 +8,10 @@ the same ISCO unit group), a title of the CV is close to the order's title or th
 such as hours, place and start date never make a CV relevant on their own.
 
 The thresholds were calibrated with `bench/relevance_floor.py` on `bench/eval_data/`
-(docs/matching.md, "The relevance floor"): the highest values that keep gibberish queries
-at zero results while keeping the judged-relevant CVs.
+(200 orders, 2,367 CVs, 4,107 judged-relevant pairs; docs/matching.md, "The relevance
+floor"): 60 gibberish queries reach at most 0.20 title cosine and 0.37 embedding cosine;
+0.30 and 0.55 keep 98.2 % of the judged-relevant pairs (98.5 % of same-occupation ones)
+and drop 79 % of the others, with a wide margin over gibberish.
 """
 
 import numpy as np
@@ -17,9 +19,9 @@ import numpy as np
 from services.matching.search.query import SearchQuery
 
 # Title n-gram cosine from which a CV title is about the query's title.
-MIN_TITLE = 0.35
+MIN_TITLE = 0.3
 # Embedding cosine from which the CV profile is about the query.
-MIN_SEMANTIC = 0.6
+MIN_SEMANTIC = 0.55
 
 
 def relevant(

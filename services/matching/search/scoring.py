@@ -169,7 +169,12 @@ def _rank(
     requirements, req_parts = _requirements(snap, query, rows)
     # Only relevant CVs are matches (search/relevance.py); the total counts those.
     keep = relevance.relevant(query, title, semantic, req_parts)
-    rows, title, semantic, requirements = rows[keep], title[keep], semantic[keep], requirements[keep]
+    rows, title, semantic, requirements = (
+        rows[keep],
+        title[keep],
+        semantic[keep],
+        requirements[keep],
+    )
     req_parts = {k: v[keep] for k, v in req_parts.items()}
     w_sem, w_lex, w_req = (
         settings.weight_semantic,

@@ -18,9 +18,10 @@ SYNONYMS_TSV = Path(__file__).resolve().parents[1] / "data" / "synonyms" / "da_s
 
 # Words that carry no requirement of their own.
 STOPWORDS = frozenset(
-    "af og i med til som for på en et de den det samt eller om ved fra under inden "
-    "erfaring kendskab gerne evt mindst min".split()
-)
+    {"af", "og", "i", "med", "til", "som", "for", "på", "en", "et", "de", "den", "det",
+     "samt", "eller", "om", "ved", "fra", "under", "inden", "erfaring", "kendskab",
+     "gerne", "evt", "mindst", "min"}
+)  # fmt: skip
 # Words that only say "an education in": the occupation they name is what counts.
 EDUCATION_WORDS = ("uddannelsen", "uddannelse", "uddannet", "erhvervsuddannelse")
 # Inflection endings, longest first; a stem keeps at least MIN_STEM letters.
@@ -108,9 +109,7 @@ def _occupation_labels() -> dict[tuple[str, ...], tuple[tuple[str, ...], ...]]:
     # A label several occupations share ("lagerarbejder") says too little to borrow the
     # others' labels; only a label of at most MAX_LABEL_OWNERS occupations expands.
     return {
-        k: tuple(sorted(set().union(*v)))
-        for k, v in owners.items()
-        if len(v) <= MAX_LABEL_OWNERS
+        k: tuple(sorted(set().union(*v))) for k, v in owners.items() if len(v) <= MAX_LABEL_OWNERS
     }
 
 

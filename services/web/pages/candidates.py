@@ -181,7 +181,8 @@ def find_for_order(
         values = _filter_values(request.query_params)
     else:
         values = _order_values(order)
-        filters, errors = _filters(QueryParams(_as_params(values))), {}
+        # The order's own requirements are valid filters, so there is nothing to report.
+        filters, errors = _filters(QueryParams(_as_params(values)))
     place_error = _place_error(order.workplace_postal_code)
     page = page_number(side)
     results: list[dict[str, Any]] = []

@@ -82,11 +82,19 @@ def _bank(source: Actor) -> dict[str, Any]:
     ("order", "holders"),
     [
         (OrderQuery(title="Buschauffør", driving_licences=["D"], postal_code="8500"), {"bus-d"}),
-        (OrderQuery(title="Lastbilchauffør", driving_licences=["C"], postal_code="8500"),
-         {"truck-c"}),
-        (OrderQuery(title="Lagermedarbejder med truckcertifikat", certificates=["truckcertifikat"],
-                    postal_code="8500"), {"store-cert"}),
-    ],  # fmt: skip
+        (
+            OrderQuery(title="Lastbilchauffør", driving_licences=["C"], postal_code="8500"),
+            {"truck-c"},
+        ),
+        (
+            OrderQuery(
+                title="Lagermedarbejder med truckcertifikat",
+                certificates=["truckcertifikat"],
+                postal_code="8500",
+            ),
+            {"store-cert"},
+        ),
+    ],
 )
 def test_every_listed_candidate_holds_the_required_licence_or_certificate(
     cv_source: Actor, mediator: Actor, order: OrderQuery, holders: set[str]
@@ -99,7 +107,8 @@ def test_every_listed_candidate_holds_the_required_licence_or_certificate(
     shown = _order(mediator, order.model_copy(update={"show_unmet": True}), limit=10)
     met = [c for c in shown.items if c.meets_requirements]
     unmet = [c for c in shown.items if not c.meets_requirements]
-    assert shown.items[: len(met)] == met and shown.unmet_total == len(unmet) >= 1
+    assert shown.items[: len(met)] == met
+    assert shown.unmet_total == len(unmet) >= 1
     assert all(set(c.missing) & {"kørekort D", "kørekort C", "truckcertifikat"} for c in unmet)
 
 
@@ -107,9 +116,13 @@ def test_unmet_candidates_page_on_after_the_others(cv_source: Actor, mediator: A
     ids = _bank(cv_source)
     order = OrderQuery(title="Buschauffør", driving_licences=["D"], show_unmet=True)
     whole = [c.cv.id for c in _order(mediator, order, limit=10).items]
-    assert whole[0] == ids["bus-d"] and ids["bus-b"] in whole
-    pages = [c.cv.id for off in range(len(whole)) for c in _order(mediator, order, limit=1,
-             offset=off).items]  # fmt: skip
+    assert whole[0] == ids["bus-d"]
+    assert ids["bus-b"] in whole
+    pages = [
+        c.cv.id
+        for off in range(len(whole))
+        for c in _order(mediator, order, limit=1, offset=off).items
+    ]
     assert pages == whole
 
 
@@ -197,21 +210,24 @@ def test_paging_past_the_end_says_so(cv_source: Actor, mediator: Actor) -> None:
     order = OrderQuery(title="buschauffør", driving_licences=["D"])
     assert not _order(mediator, order, offset=0).past_end
     beyond = _order(mediator, order, offset=40)
-    assert beyond.past_end and beyond.items == [] and beyond.total == 1
+    assert beyond.past_end
+    assert (beyond.items, beyond.total) == ([], 1)
 
 
 @pytest.mark.parametrize(
     ("requirement", "text"),
     [
-        ("Social- og sundhedsassistentuddannelsen",
-         "Erhvervsuddannelse som social- og sundhedsassistent"),
+        (
+            "Social- og sundhedsassistentuddannelsen",
+            "Erhvervsuddannelse som social- og sundhedsassistent",
+        ),
         ("plukning af varer", "pluk og pak"),
         ("truckcertifikat", "Truckcertifikat B"),
         ("truckcertifikat", "certifikat til truck"),
         ("Forflytningskursus", "kursus i forflytning"),
         ("rengøring", "Erhvervsrengøring"),
         ("hygiejnebevis", "Hygiejnecertifikat"),
-    ],  # fmt: skip
+    ],
 )
 def test_a_requirement_is_met_under_its_danish_forms(requirement: str, text: str) -> None:
     assert synonyms.meets(requirement, text)
@@ -219,9 +235,12 @@ def test_a_requirement_is_met_under_its_danish_forms(requirement: str, text: str
 
 @pytest.mark.parametrize(
     ("requirement", "text"),
-    [("truckcertifikat", "kranførercertifikat"), ("svejsning", "CNC-bearbejdning"),
-     ("sygepleje", "pleje"), ("kørekort", "kørsel")],  # fmt: skip
+    [
+        ("truckcertifikat", "kranførercertifikat"),
+        ("svejsning", "CNC-bearbejdning"),
+        ("sygepleje", "pleje"),
+        ("kørekort", "kørsel"),
+    ],
 )
 def test_a_requirement_is_not_met_by_a_different_one(requirement: str, text: str) -> None:
     assert not synonyms.meets(requirement, text)
-
