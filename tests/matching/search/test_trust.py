@@ -195,14 +195,17 @@ def test_an_unknown_postal_code_is_an_error_and_0_km_is_a_filter(
         _order(mediator, OrderQuery(title="buschauffør", postal_code="0001"))
     with pytest.raises(ValidationFailed), db.unit_of_work() as s:
         search_service.search_free_text(s, mediator, "buschauffør", postal_code="0001")
-    _load(cv_source, {"bus-far": {**BUS, "driving_licences": ["D"], "postal_code": "8585"}})
+    far = _load(cv_source, {"bus-far": {**BUS, "driving_licences": ["D"], "postal_code": "8585"}})
     here = _order(
         mediator,
         OrderQuery(title="buschauffør", postal_code="8500"),
         SearchFilters(max_distance_km=0),
     )
-    # Both drivers live in 8500 itself; the one in Auning (8585) is further than 0 km.
-    assert {c.cv.id for c in here.items} == {ids["bus-d"], ids["bus-b"]}
+    found = {c.cv.id for c in here.items}
+    # Those in 8500 itself remain; the driver in Glesborg (8585) is further than 0 km.
+    assert {ids["bus-d"], ids["bus-b"]} <= found
+    assert far["bus-far"] not in found
+    assert {c.distance_km for c in here.items} == {0.0}
 
 
 def test_paging_past_the_end_says_so(cv_source: Actor, mediator: Actor) -> None:
