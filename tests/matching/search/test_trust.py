@@ -7,14 +7,12 @@ from typing import Any
 import pytest
 
 from services.matching.contract import OrderQuery, RankedPage, SearchFilters
-from services.matching.cvbank import service
-from services.matching.cvbank.schemas import CvBody
 from services.matching.search import service as search_service
 from services.matching.search import synonyms
 from shared import db
 from shared.actor import Actor
 from shared.errors import ValidationFailed
-from tests.matching.conftest import cv_in
+from tests.matching.search.test_scoring import _load
 
 BUS = {
     "desired_jobs": [{"title": "buschauffør"}],
@@ -44,15 +42,6 @@ NURSE = {
     "postal_code": "8500",
     "weekly_hours": 37,
 }
-
-
-def _load(source: Actor, cvs: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    ids = {}
-    for ext, fields in cvs.items():
-        body = CvBody.model_validate(cv_in(ext, **fields).model_dump(exclude={"external_id"}))
-        with db.unit_of_work() as s:
-            ids[ext] = service.upsert_cv(s, source, external_id=ext, body=body).id
-    return ids
 
 
 def _order(

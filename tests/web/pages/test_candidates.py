@@ -1,25 +1,15 @@
 """The find-candidates page: filters start from the order, reasons read as Danish."""
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from services.joborders import matching_port
 from services.matching.contract import Reason
 from services.web.pages.candidates import _reason_da, _score_parts_da
 from tests import factories as f
 from tests.joborders.helpers import FakeMatching
 from tests.web.test_forms import VALID
-
-
-@pytest.fixture
-def matching() -> Iterator[FakeMatching]:
-    fake = FakeMatching()
-    matching_port.set_client(fake)
-    yield fake
-    matching_port.set_client(None)
 
 
 def test_the_filters_start_from_the_orders_requirements_and_workplace(
