@@ -34,14 +34,41 @@ LAST_NAMES = [
     "Christiansen", "Poulsen", "Johansen", "Møller", "Mortensen", "Kowalski", "Nowak",
     "Hussein", "Ahmadi", "Kovalenko", "Østergaard", "Bach", "Lund", "Djurhuus", "Kjær",
 ]  # fmt: skip
-EMPLOYERS = [
-    "Norddjurs Kommune", "Aarhus Kommune", "Region Midtjylland", "Grenaa Havn A/S",
-    "Djurs Transport ApS", "Kattegat Maskinfabrik A/S", "Østjysk Byg A/S", "Aarhus Logistik A/S",
-    "Djursland Fødevarer A/S", "Kolind Tømrerforretning", "Midtjysk Rengøring ApS",
-    "Café Havnen", "Hotel Kattegat", "Ryomgård Auto", "Aarhus Tech Solutions ApS",
-    "Lystrup VVS og El", "Brabrand Plejecenter", "Grenaa Boligselskab", "Djurs Sommerpark",
-    "Århus Købmandsgård", "Viby Industri A/S", "Risskov Tandklinik", "Anholt Færgefart",
-]  # fmt: skip
+# Demo employers by the ISCO group of the job (most specific prefix wins), so a nurse
+# works at a hospital or a care home, not at a transport firm.
+EMPLOYERS: dict[str, list[str]] = {
+    "1": ["Norddjurs Kommune", "Aarhus Kommune", "Viby Industri A/S", "Aarhus Logistik A/S"],
+    "2": ["Aarhus Kommune", "Region Midtjylland", "Aarhus Tech Solutions ApS", "Viby Industri A/S"],
+    "22": ["Region Midtjylland", "Aarhus Universitetshospital", "Brabrand Plejecenter"],
+    "23": ["Norddjurs Kommune", "Aarhus Kommune", "Grenaa Gymnasium"],
+    "25": ["Aarhus Tech Solutions ApS", "Region Midtjylland"],
+    "3": ["Viby Industri A/S", "Kattegat Maskinfabrik A/S", "Region Midtjylland"],
+    "32": ["Region Midtjylland", "Risskov Tandklinik", "Brabrand Plejecenter"],
+    "34": ["Norddjurs Kommune", "Aarhus Kommune"],
+    "4": ["Norddjurs Kommune", "Aarhus Kommune", "Grenaa Boligselskab", "Aarhus Logistik A/S"],
+    "432": ["Aarhus Logistik A/S", "Grenaa Havn A/S", "Djursland Fødevarer A/S"],
+    "5": ["Århus Købmandsgård", "Djurs Sommerpark"],
+    "51": ["Café Havnen", "Hotel Kattegat", "Djurs Sommerpark"],
+    "514": ["Salon Grenaa", "Frisør Trøjborg"],
+    "52": ["Århus Købmandsgård", "Grenaa Storcenter", "Rema 1000 Auning"],
+    "53": ["Norddjurs Kommune", "Aarhus Kommune", "Brabrand Plejecenter"],
+    "54": ["Securitas Aarhus", "Grenaa Havn A/S"],
+    "6": ["Djurslands Landbrug", "Kolind Planteskole", "Naturstyrelsen Djursland"],
+    "7": ["Østjysk Byg A/S", "Kolind Tømrerforretning", "Lystrup VVS og El"],
+    "72": ["Kattegat Maskinfabrik A/S", "Ryomgård Auto", "Viby Industri A/S"],
+    "74": ["Lystrup VVS og El", "Viby Industri A/S"],
+    "75": ["Djursland Fødevarer A/S", "Danish Crown Horsens"],
+    "8": ["Viby Industri A/S", "Djursland Fødevarer A/S", "Kattegat Maskinfabrik A/S"],
+    "83": ["Djurs Transport ApS", "Aarhus Logistik A/S", "Grenaa Havn A/S"],
+    "833": ["Midttrafik", "Djurs Transport ApS", "Aarhus Logistik A/S"],
+    "835": ["Anholt Færgefart", "Grenaa Havn A/S"],
+    "9": ["Midtjysk Rengøring ApS", "Aarhus Logistik A/S", "Grenaa Havn A/S"],
+    "91": ["Midtjysk Rengøring ApS", "Hotel Kattegat", "Norddjurs Kommune"],
+    "92": ["Djurslands Landbrug", "Kolind Planteskole"],
+    "94": ["Café Havnen", "Hotel Kattegat", "Brabrand Plejecenter"],
+    "96": ["Midtjysk Rengøring ApS", "Norddjurs Kommune", "Grenaa Boligselskab"],
+    "93": ["Aarhus Logistik A/S", "Grenaa Havn A/S", "Djursland Fødevarer A/S"],
+}
 
 # Danish job-ad phrasing of professional competences per ISCO sub-major group,
 # falling back to the major group. Written for the demo; not taken from any person.
@@ -65,19 +92,34 @@ COMPETENCES: dict[str, list[str]] = {
            "fejlfinding på anlæg", "måling og prøvning"],
     "32": ["patientpleje", "sterilisation", "laboratoriearbejde", "tandpleje", "blodprøvetagning"],
     "33": ["bogføring", "salg", "indkøb", "kundeservice", "lønadministration", "speditionsarbejde"],
-    "34": ["pædagogisk arbejde", "aktiviteter for børn", "idræt og bevægelse",
-           "madlavning i institution"],
+    "341": ["socialpædagogisk arbejde", "dokumentation", "konflikthåndtering",
+            "aktiviteter og samvær"],
+    "342": ["idræt og bevægelse", "træningsplanlægning", "instruktion af hold"],
+    "34": ["formidling", "planlægning af aktiviteter", "kundeservice"],
     "35": ["IT-support", "netværk", "brugeroprettelse", "opsætning af pc'er"],
-    "43": ["lagerstyring", "plukning af varer", "vareafsendelse", "truckkørsel",
-           "vareregistrering", "disponering af transporter"],
+    "431": ["bogføring", "lønadministration", "fakturering", "e-conomic", "afstemning af konti",
+            "debitorstyring"],
+    "432": ["lagerstyring", "plukning af varer", "vareafsendelse", "truckkørsel",
+            "vareregistrering", "disponering af transporter"],
+    "422": ["kundeservice", "telefonpasning", "booking og planlægning", "reception og modtagelse",
+            "Microsoft Office"],
+    "41": ["Microsoft Office", "arkivering", "tekstbehandling", "telefonpasning",
+           "journalisering"],
     "4": ["kundeservice", "bogføring", "e-conomic", "Microsoft Office", "telefonpasning",
           "fakturering", "lagerstyring i Navision", "arkivering", "booking og planlægning"],
-    "51": ["madlavning", "tilberedning af mad", "servering", "rengøring", "opdækning",
-           "anretning", "barista"],
+    "511": ["kundeservice", "guidning", "sprogkundskaber", "billetsalg"],
+    "512": ["madlavning", "tilberedning af mad", "anretning", "menuplanlægning",
+            "fødevarehygiejne"],
+    "513": ["servering", "opdækning", "barista", "vinkendskab", "bartending"],
+    "514": ["klipning", "farvning", "hudpleje", "kundeservice", "rådgivning om produkter"],
+    "515": ["rengøring", "vicevært-opgaver", "mindre reparationer", "affaldshåndtering"],
+    "51": ["kundeservice", "service", "rengøring"],
     "52": ["salg", "kassebetjening", "vareopfyldning", "kundeservice", "butiksdrift",
            "varebestilling"],
-    "53": ["personlig pleje", "praktisk hjælp", "forflytning", "pædagogisk arbejde med børn",
-           "demensomsorg", "dokumentation i omsorgssystem"],
+    "531": ["pædagogisk arbejde med børn", "aktiviteter for børn", "forældresamarbejde",
+            "madlavning i institution"],
+    "532": ["personlig pleje", "praktisk hjælp", "forflytning", "demensomsorg",
+            "dokumentation i omsorgssystem", "medicinhåndtering"],
     "54": ["vagtarbejde", "adgangskontrol", "overvågning", "førstehjælp"],
     "5": ["kundeservice", "rengøring", "service", "servering"],
     "6": ["pasning af dyr", "markarbejde", "malkning", "betjening af landbrugsmaskiner",
@@ -92,20 +134,34 @@ COMPETENCES: dict[str, list[str]] = {
     "7": ["håndværk", "læsning af tegninger", "montage", "reparation"],
     "81": ["maskinbetjening", "produktion", "procesovervågning", "kvalitetskontrol"],
     "82": ["montage", "pakning", "produktion på samlebånd", "kvalitetskontrol"],
-    "83": ["kørsel med lastbil", "varelevering", "rutekørsel", "truckkørsel", "kranføring",
-           "kørsel med passagerer"],
+    "831": ["togkørsel", "sikkerhedsregler på banen", "rangering"],
+    "832": ["varelevering", "kørsel med varebil", "taxikørsel", "ruteplanlægning"],
+    "8331": ["kørsel med passagerer", "rutekørsel", "kundeservice", "billetsalg"],
+    "8332": ["kørsel med lastbil", "varelevering", "lastsikring", "kørsel med farligt gods"],
+    "834": ["truckkørsel", "kranføring", "betjening af entreprenørmaskiner", "lastsikring"],
+    "835": ["sejlads", "fortøjning", "vedligeholdelse af skib"],
     "8": ["maskinbetjening", "produktion", "pakning", "kvalitetskontrol"],
     "91": ["rengøring", "erhvervsrengøring", "vinduespudsning", "opvask"],
-    "93": ["lagerarbejde", "plukning af varer", "pakning", "flytning", "affaldshåndtering"],
-    "9": ["rengøring", "lagerarbejde", "havearbejde", "opvask", "pakning"],
+    "931": ["jordarbejde", "anlægsarbejde", "håndtering af byggematerialer"],
+    "932": ["pakning", "produktion på samlebånd", "maskinpasning", "sortering"],
+    "933": ["lagerarbejde", "plukning af varer", "pakning", "flytning", "truckkørsel"],
+    "921": ["pasning af dyr", "fodring", "staldarbejde", "markarbejde"],
+    "941": ["opvask", "køkkenarbejde", "anretning", "rengøring af køkken"],
+    "961": ["affaldshåndtering", "renovation", "sortering af affald"],
+    "962": ["vask og strygning", "sortering", "budkørsel", "pedelarbejde"],
+    "9": ["rengøring", "pakning", "sortering"],
 }  # fmt: skip
 CERTIFICATES: dict[str, list[str]] = {
-    "83": ["Kvalifikationsbevis (EU-efteruddannelse)", "ADR-bevis", "Truckcertifikat B",
-           "Kranførercertifikat", "Digitalt førerkort"],
-    "93": ["Truckcertifikat B", "Hygiejnecertifikat"],
+    "8331": ["Kvalifikationsbevis (EU-efteruddannelse)", "Digitalt førerkort"],
+    "8332": ["Kvalifikationsbevis (EU-efteruddannelse)", "ADR-bevis", "Digitalt førerkort"],
+    "834": ["Truckcertifikat B", "Kranførercertifikat"],
+    "432": ["Truckcertifikat B"],
+    "933": ["Truckcertifikat B"],
     "91": ["Hygiejnecertifikat", "Kursus i kemikaliehåndtering"],
-    "51": ["Hygiejnecertifikat", "Førstehjælpsbevis"],
-    "53": ["Førstehjælpsbevis", "Forflytningskursus"],
+    "512": ["Hygiejnecertifikat", "Førstehjælpsbevis"],
+    "513": ["Hygiejnecertifikat"],
+    "532": ["Førstehjælpsbevis", "Forflytningskursus"],
+    "531": ["Førstehjælpsbevis"],
     "54": ["Vagtcertifikat", "Førstehjælpsbevis"],
     "71": ["Stilladsmontørcertifikat", "Asbestcertifikat", "Sikkerhedskursus (bygge)"],
     "72": ["Svejsecertifikat", "Kranførercertifikat"],
@@ -162,7 +218,8 @@ class DemoCv:
 
 
 def _pick(table: dict[str, list[str]], isco: str) -> list[str]:
-    for key in (isco[:3], isco[:2], isco[:1]):
+    """The entry of the most specific ISCO group the table has: unit, minor, sub-major, major."""
+    for key in (isco[:4], isco[:3], isco[:2], isco[:1]):
         if key in table:
             return table[key]
     return []
@@ -218,9 +275,9 @@ def _related(rng: random.Random, occ: Occupation) -> Occupation:
     return rng.choice(near or pool)
 
 
-def _education(rng: random.Random, occ: Occupation) -> list[dict[str, Any]]:
+def _education(rng: random.Random, occ: Occupation, year: int) -> list[dict[str, Any]]:
+    """The education of the occupation, completed in `year` (before the first job)."""
     major = occ.isco_group[0]
-    year = rng.randint(1985, 2024)
     if major in "12":
         title = rng.choice(["Kandidatuddannelse", "Professionsbachelor", "Bachelor"])
         return [{"title": f"{title} ({occ.preferred_label})", "institution": "Aarhus Universitet"
@@ -230,37 +287,54 @@ def _education(rng: random.Random, occ: Occupation) -> list[dict[str, Any]]:
         return [{"title": f"Erhvervsakademiuddannelse ({occ.preferred_label})",
                  "institution": "Erhvervsakademi Aarhus", "completed_year": year}]  # fmt: skip
     if major in "5678" and rng.random() < 0.7:
+        school = (
+            "SOSU Østjylland"
+            if occ.isco_group.startswith("53")
+            else rng.choice(["Djursland Erhvervsskole", "Aarhus Tech"])
+        )
         return [{"title": f"Erhvervsuddannelse som {occ.preferred_label}",
-                 "institution": rng.choice(["Djursland Erhvervsskole", "Aarhus Tech",
-                                            "SOSU Østjylland"]),
-                 "completed_year": year}]  # fmt: skip
+                 "institution": school, "completed_year": year}]  # fmt: skip
     return [{"title": "Folkeskolens afgangsprøve", "institution": "", "completed_year": year}]
 
 
-def _experience(
-    rng: random.Random, occ: Occupation, related: Occupation, years: int
-) -> list[dict[str, str]]:
-    """Up to three jobs back from the reference date, the latest in the wished occupation."""
+def _experience(rng: random.Random, occ: Occupation, related: Occupation) -> list[dict[str, str]]:
+    """Up to three jobs back from the reference date, the latest in the wished occupation,
+    the others in it or in an occupation of the same unit group; tasks and employers of
+    each job's own ISCO group."""
     experience = []
     end = REFERENCE_DATE - timedelta(days=rng.randint(10, 500))
-    for n in range(rng.choice([0, 1, 1, 2, 2, 3]) if years else 0):
-        job = occ if n == 0 else rng.choice([occ, related, pick_occupation(rng)])
+    for n in range(rng.choice([0, 1, 1, 2, 2, 3])):
+        job = occ if n == 0 else rng.choice([occ, related])
         start = end - timedelta(days=rng.randint(120, 2500))
-        tasks = rng.sample(
-            _pick(COMPETENCES, job.isco_group), k=min(2, len(_pick(COMPETENCES, job.isco_group)))
-        )
+        own = _pick(COMPETENCES, job.isco_group)
         experience.append(
             {
                 "title": rng.choice(job.labels),
                 "occupation_uri": job.uri,
-                "employer": rng.choice(EMPLOYERS),
+                "employer": rng.choice(_pick(EMPLOYERS, job.isco_group)),
                 "start": start.isoformat(),
                 "end": end.isoformat(),
-                "tasks": ", ".join(tasks).capitalize(),
+                "tasks": ", ".join(rng.sample(own, k=min(2, len(own)))).capitalize(),
             }
         )
         end = start - timedelta(days=rng.randint(0, 200))
     return experience
+
+
+def experience_years(experience: list[dict[str, str]]) -> int:
+    """Whole years of the jobs listed (what the headline may claim)."""
+    days = sum(
+        (date.fromisoformat(e["end"]) - date.fromisoformat(e["start"])).days for e in experience
+    )
+    return days // 365
+
+
+def _education_year(rng: random.Random, experience: list[dict[str, str]]) -> int:
+    """Completed before the first job listed (or recently, for someone without jobs)."""
+    if not experience:
+        return REFERENCE_DATE.year - rng.randint(0, 2)
+    first = min(date.fromisoformat(e["start"]) for e in experience)
+    return first.year - rng.randint(0, 3)
 
 
 def _licences(rng: random.Random, isco: str) -> list[str]:
@@ -290,12 +364,12 @@ def make_cv(rng: random.Random, index: int, seed: int, occ: Occupation) -> DemoC
     """One varied CV whose main wish is `occ`."""
     personal, social = _snippets()
     isco = occ.isco_group
-    years = rng.randint(0, 25)
     related = _related(rng, occ)
     desired = [{"title": rng.choice(occ.labels), "occupation_uri": occ.uri}]
     if rng.random() < 0.35:
         desired.append({"title": related.preferred_label, "occupation_uri": related.uri})
-    experience = _experience(rng, occ, related, years)
+    experience = _experience(rng, occ, related)
+    years = experience_years(experience)
     own = _pick(COMPETENCES, isco)
     professional = rng.sample(own, k=min(len(own), rng.randint(2, 5)))
     professional += rng.sample(social, k=rng.randint(0, 2))
@@ -307,11 +381,14 @@ def make_cv(rng: random.Random, index: int, seed: int, occ: Occupation) -> DemoC
     hours = rng.choice([37, 37, 37, 37, 32, 30, 25, 20])
     available = None if rng.random() < 0.7 else REFERENCE_DATE + timedelta(days=rng.randint(1, 90))
     label = desired[0]["title"]
-    headline = (
-        f"{label[0].upper()}{label[1:]} med {years} års erfaring"
-        if years
-        else f"Nyuddannet {label}"
-    )
+    # The headline claims exactly the years the jobs below add up to.
+    if years:
+        headline = f"{label[0].upper()}{label[1:]} med {years} års erfaring"
+    elif experience:
+        headline = f"{label[0].upper()}{label[1:]} med under et års erfaring"
+    else:
+        headline = f"Nyuddannet {label}"
+    education = _education(rng, occ, _education_year(rng, experience))
     traits = rng.sample(personal, k=3)
     summary = (
         f"Jeg søger job som {label} i {'Norddjurs' if area is NORDDJURS else 'Aarhus'}-området. "
@@ -332,7 +409,7 @@ def make_cv(rng: random.Random, index: int, seed: int, occ: Occupation) -> DemoC
         "professional_competences": professional,
         "personal_competences": traits[:2],
         "experience": experience,
-        "education": _education(rng, occ),
+        "education": education,
         "courses": [{"title": c} for c in rng.sample(COURSES, k=rng.randint(0, 2))],
         "certificates": certificates,
         "languages": languages,

@@ -39,15 +39,29 @@ MARKER = "demo:joborders:v1"
 CV_SOURCE_OWNER = "Jobcenter Norddjurs"
 
 
+# Demo titles whose Danish ESCO label several occupations share, and the occupation the
+# demo order means: "lagermedarbejder" is also an alternative label of *lagerarbejder på
+# en lædervarefabrik*; "lastbilchauffør" of *bagagevognschauffør*.
+DEMO_OCCUPATION = {
+    "lagermedarbejder": "lagerarbejder",
+    "lastbilchauffør": "chauffør - kørsel med farligt gods",
+}
+
+
 @lru_cache(maxsize=1)
 def _occupations() -> dict[str, str]:
-    """Danish ESCO occupation label (lower case) to URI."""
-    table: dict[str, str] = {}
+    """Danish ESCO occupation label (lower case) to URI: a preferred label wins over an
+    alternative one, and DEMO_OCCUPATION settles the labels the demo orders share."""
+    preferred: dict[str, str] = {}
+    alternative: dict[str, str] = {}
     with LABELS_TSV.open(encoding="utf-8") as fh:
         for row in csv.DictReader(fh, delimiter="\t"):
             if row["concept_type"] == "occupation":
+                table = preferred if row["label_kind"] == "preferred" else alternative
                 table.setdefault(row["label"].lower(), row["uri"])
-    return table
+    out = {**alternative, **preferred}
+    out.update({title: preferred[label] for title, label in DEMO_OCCUPATION.items()})
+    return out
 
 
 @lru_cache(maxsize=1)

@@ -18,8 +18,13 @@ def set_client(client: MatchingClient | None) -> None:
     _client = client
 
 
-def order_query(order: JobOrder, *, hard_requirements: bool = False) -> OrderQuery:
-    """The order as the ranking sees it: requirements and place, nothing about the employer."""
+def order_query(
+    order: JobOrder, *, hard_requirements: bool = True, show_unmet: bool = False
+) -> OrderQuery:
+    """The order as the ranking sees it: requirements and place, nothing about the employer.
+
+    An order has no required/wanted flag per requirement, so its driving licences and
+    certificates are required (`hard_requirements`) unless the caller says otherwise."""
     return OrderQuery(
         title=order.title,
         occupation_uri=order.occupation_uri,
@@ -33,4 +38,5 @@ def order_query(order: JobOrder, *, hard_requirements: bool = False) -> OrderQue
         weekly_hours=order.weekly_hours,
         start_date=order.start_date,
         hard_requirements=hard_requirements,
+        show_unmet=show_unmet,
     )

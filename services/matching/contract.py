@@ -79,6 +79,9 @@ _LANGUAGE_CODES = {
 # A language is named in words: letters, spaces, hyphens, apostrophes, brackets.
 _LANGUAGE_NAME = re.compile(r"^[^\W\d_]+(?:[\s'’().\-]+[^\W\d_]*)*$")
 
+# The Danish name of each code above (the first name listed for it is the Danish one).
+LANGUAGE_NAMES_DA = {code: name for name, code in reversed(list(_LANGUAGE_CODES.items()))}
+
 
 def normalize_language(value: str) -> str:
     """An ISO 639-1 code for a known language name or code, else the name in lower case."""
@@ -128,6 +131,26 @@ OccupationUri = Annotated[
     str, StringConstraints(strip_whitespace=True, max_length=200, pattern=r"^https?://[^\s<>\"]+$")
 ]
 
+# -- Danish for people: the texts in `RankedCandidate.missing` and the UI's reasons ------
+
+MONTHS_DA = ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august",
+             "september", "oktober", "november", "december")  # fmt: skip
+
+
+def danish_date(value: date) -> str:
+    """A date as Danes write it in a sentence: 1. marts 2027."""
+    return f"{value.day}. {MONTHS_DA[value.month - 1]} {value.year}"
+
+
+def place_name(postal_code: str | None) -> str:
+    """'8500 Grenaa': a postal code with its town, as a person reads it."""
+    if not postal_code:
+        return ""
+    from shared import geo
+
+    name = geo.postal_name(postal_code)
+    return f"{postal_code} {name}" if name else postal_code
+
 
 class StrictModel(BaseModel):
     """Unknown fields are refused so a typo never silently drops data."""
@@ -167,8 +190,13 @@ class OrderQuery(StrictModel):
     postal_code: PostalCode | None = None
     weekly_hours: float | None = Field(default=None, ge=1, le=80, strict=True)
     start_date: IsoDate | None = None
-    # True: required certificates and licences are hard filters; False: they only score.
-    hard_requirements: bool = Field(default=False, strict=True)
+    # The order model has no required/wanted flag per requirement, so its driving licences
+    # and certificates are required: True (the default) leaves out candidates without them;
+    # False lets them only score.
+    hard_requirements: bool = Field(default=True, strict=True)
+    # With hard requirements: also list the candidates who lack one, after all who meet
+    # them, each marked `meets_requirements = False` ("mangler krav" in the UI).
+    show_unmet: bool = Field(default=False, strict=True)
 
     @field_validator("driving_licences")
     @classmethod
@@ -240,15 +268,36 @@ class Reason(BaseModel):
     text: str
 
 
+class RankedCv(BaseModel):
+    """A CV in a search result: no case facts (a-kasse membership is not the caller's business
+    there; the CV page and `GET /cvs/{id}/summary` show it to staff allowed to see it)."""
+
+    id: uuid.UUID
+    name: str
+    headline: str
+    postal_code: str | None
+    external_id: str | None = None
+
+
 class RankedCandidate(BaseModel):
-    cv: CvSummary
+    cv: RankedCv
     score: float
     score_parts: dict[str, float]
     matched: list[Reason]
+    # Danish, for people: each requirement the CV does not meet.
     missing: list[str]
     distance_km: float | None
+    # False only for candidates shown below the list because they lack a required
+    # licence or certificate (`OrderQuery.show_unmet`).
+    meets_requirements: bool = True
 
 
 class RankedPage(BaseModel):
+    """`total` counts the relevant candidates (above the relevance floor) that pass the
+    filters and required requirements; `unmet_total` those shown below with `show_unmet`."""
+
     total: int
     items: list[RankedCandidate]
+    unmet_total: int = 0
+    # The offset is at or past the end of a non-empty result.
+    past_end: bool = False

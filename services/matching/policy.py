@@ -138,5 +138,6 @@ def hours_credit(cv_hours: np.ndarray, order_hours: float) -> np.ndarray:
 
 
 def hours_met(cv_hours: float, order_hours: float) -> bool:
-    """Whether a CV's weekly hours count as meeting the order's (shown as a reason)."""
-    return abs(cv_hours - order_hours) <= HOURS_TOLERANCE
+    """Whether a CV's weekly hours meet the order's (shown as a reason): a candidate who
+    wants at least the hours the job has meets it; only wanting fewer is missing."""
+    return cv_hours >= order_hours

@@ -45,3 +45,39 @@ def test_loading_twice_writes_and_embeds_nothing_new() -> None:
         assert all(cv.indexed_hash == cv.text_hash for cv in s.scalars(select(Cv)))
         members = s.scalars(select(CvCaseFacts.akasse_organisation_id)).all()
         assert sum(m is not None for m in members) > 15
+
+
+def test_demo_cvs_are_coherent() -> None:
+    """Headline years are the years listed, education comes before the first job, and
+    competences and employers belong to the job's own ISCO group."""
+    import re
+    from datetime import date
+
+    from services.demo.cv_generator import COMPETENCES, EMPLOYERS, _pick, experience_years
+
+    for cv in generate(600, 7):
+        d, isco = cv.data, cv.occupation.isco_group
+        claimed = re.search(r"med (\d+) års erfaring", d["headline"])
+        if claimed:
+            assert int(claimed.group(1)) == experience_years(d["experience"]) >= 1
+        starts = [date.fromisoformat(e["start"]) for e in d["experience"]]
+        if starts:
+            assert d["education"][0]["completed_year"] <= min(starts).year
+        own = set(_pick(COMPETENCES, isco))
+        assert own & set(d["professional_competences"])
+        if isco.startswith("431"):
+            assert "truckkørsel" not in d["professional_competences"]
+        for job in d["experience"][:1]:
+            assert job["employer"] in _pick(EMPLOYERS, isco)
+
+
+def test_demo_orders_are_linked_to_the_occupation_they_mean() -> None:
+    from services.demo.orders import _occupations
+    from services.matching.occupations.data import load_occupations
+
+    label = {o.uri: o.preferred_label for o in load_occupations()}
+    occupations = _occupations()
+    assert label[occupations["lagermedarbejder"]] == "lagerarbejder"
+    assert label[occupations["receptionist"]] == "receptionist"
+    assert label[occupations["tjener"]] == "tjener"
+    assert label[occupations["elektriker"]] == "elektriker"

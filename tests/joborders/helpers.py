@@ -20,6 +20,7 @@ from services.matching.contract import (
     CvSummary,
     OrderQuery,
     RankedCandidate,
+    RankedCv,
     RankedPage,
     SearchFilters,
 )
@@ -233,7 +234,13 @@ class FakeMatching:
         self.queries.append(order)
         items = [
             RankedCandidate(
-                cv=cv, score=1.0 - i / 100, score_parts={}, matched=[], missing=[], distance_km=None
+                # A search result carries no a-kasse (RankedCv), as the real service's.
+                cv=RankedCv(**cv.model_dump(exclude={"akasse_organisation_id"})),
+                score=1.0 - i / 100,
+                score_parts={},
+                matched=[],
+                missing=[],
+                distance_km=None,
             )
             for i, cv in enumerate(self.cvs.values())
         ]

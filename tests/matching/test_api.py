@@ -109,3 +109,32 @@ def test_dates_must_be_iso_strings_and_bulk_has_no_get(client: TestClient) -> No
     )
     assert r.status_code == 422
     assert client.get("/api/matching/cvs/bulk", headers=auth).status_code == 405
+
+
+def test_search_results_carry_no_akasse_and_unknown_places_are_422(client: TestClient) -> None:
+    auth = _source(client)
+    akasse = factories.org(OrgKind.AKASSE)
+    body = cv_in("api-2").model_dump(mode="json", exclude={"external_id"})
+    body["case_facts"] = {"akasse_organisation_id": str(akasse.id)}
+    r = client.put("/api/matching/cvs/by-external-id/api-2", json=body, headers=auth)
+    assert r.status_code == 200, r.text
+    found = client.post(
+        "/api/matching/search/order",
+        json={"order": {"title": "lagermedarbejder", "postal_code": "8500"}},
+        headers=auth,
+    )
+    assert found.status_code == 200, found.text
+    item = found.json()["items"][0]
+    assert "akasse_organisation_id" not in item["cv"]
+    assert str(akasse.id) not in found.text
+    # The CV's own summary (a CV read, not a search result) still tells staff.
+    summary = client.get(f"/api/matching/cvs/{item['cv']['id']}/summary", headers=auth)
+    assert summary.json()["akasse_organisation_id"] == str(akasse.id)
+    unknown = client.post(
+        "/api/matching/search/text", json={"text": "lager", "postal_code": "0001"}, headers=auth
+    )
+    assert unknown.status_code == 422
+    assert unknown.headers["content-type"].startswith("application/problem+json")
+    assert unknown.json()["postal_code"] == "0001"
+    gibberish = client.post("/api/matching/search/text", json={"text": "asdfghjkl"}, headers=auth)
+    assert gibberish.json() == {"total": 0, "items": [], "unmet_total": 0, "past_end": False}

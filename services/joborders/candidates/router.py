@@ -46,18 +46,23 @@ def ranked_matches(
     actor: CurrentActor,
     session: SessionDep,
     max_distance_km: Annotated[float | None, Query(ge=0, le=1000)] = None,
-    hard_requirements: bool = False,
+    hard_requirements: bool = True,
+    show_unmet: bool = False,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
 ) -> MatchesOut:
     """CVs ranked for the order by the matching service (skills and qualifications only)."""
-    filters = SearchFilters(max_distance_km=max_distance_km) if max_distance_km else None
+    # 0 km is a filter (the workplace's own postal code), not "no filter".
+    filters = (
+        SearchFilters(max_distance_km=max_distance_km) if max_distance_km is not None else None
+    )
     page, on_order = candidates.rank_candidates(
         session,
         actor,
         order_id=order_id,
         filters=filters,
         hard_requirements=hard_requirements,
+        show_unmet=show_unmet,
         limit=limit,
         offset=offset,
     )

@@ -131,7 +131,8 @@ def rank_candidates(
     *,
     order_id: uuid.UUID,
     filters: SearchFilters | None = None,
-    hard_requirements: bool = False,
+    hard_requirements: bool = True,
+    show_unmet: bool = False,
     limit: int = 20,
     offset: int = 0,
 ) -> tuple[RankedPage, list[uuid.UUID]]:
@@ -139,7 +140,7 @@ def rank_candidates(
     order = get_order(session, order_id)
     _require_may_propose(session, actor, order)
     _require_in_process(order, "Candidates are searched for")
-    query = order_query(order, hard_requirements=hard_requirements)
+    query = order_query(order, hard_requirements=hard_requirements, show_unmet=show_unmet)
     page = get_client().rank_for_order(actor, query, filters, limit, offset, session=session)
     on_order = set(session.scalars(select(Candidate.cv_id).where(Candidate.order_id == order.id)))
     return page, [item.cv.id for item in page.items if item.cv.id in on_order]

@@ -4,8 +4,8 @@ import numpy as np
 
 from services.matching import policy
 from services.matching.contract import SearchFilters
+from services.matching.search import synonyms
 from services.matching.search.bank.snapshot import BankSnapshot
-from services.matching.search.bank.text import contains_phrase
 from services.matching.search.query import SearchQuery
 from shared import geo
 
@@ -28,26 +28,39 @@ def filter_mask(
     elif filters.max_distance_km is not None:
         # A distance filter without a place to measure from leaves nobody.
         mask &= False
-    for lic in filters.driving_licences:
-        mask &= snap.licences.has_any(snap.licences.columns(lambda t, lic=lic: t == lic))
     for lang in filters.languages:
         mask &= snap.languages.has_any(snap.languages.columns(lambda t, lang=lang: t == lang))
-    for cert in filters.certificates:
-        mask &= snap.certificates.has_any(
-            snap.certificates.columns(lambda t, c=cert: contains_phrase(t, c))
-        )
     if filters.min_weekly_hours is not None:
         mask &= ~(snap.hours < filters.min_weekly_hours)
     if filters.max_weekly_hours is not None:
         mask &= ~(snap.hours > filters.max_weekly_hours)
     if filters.available_by is not None:
         mask &= snap.available <= filters.available_by.toordinal()
+    met = requirements_met(snap, *required(query, filters))
+    mask &= ~met if query.unmet_only else met
+    return mask, distance
+
+
+def required(query: SearchQuery, filters: SearchFilters) -> tuple[list[str], list[str]]:
+    """The driving licences and certificates every listed candidate must hold: the
+    filters' and, when the order's requirements are hard, the order's."""
+    licences, certificates = list(filters.driving_licences), list(filters.certificates)
     order = query.order
     if order is not None and order.hard_requirements:
-        for lic in order.driving_licences:
-            mask &= snap.licences.has_any(snap.licences.columns(lambda t, lic=lic: t == lic))
-        for cert in order.certificates:
-            mask &= snap.certificates.has_any(
-                snap.certificates.columns(lambda t, c=cert: contains_phrase(t, c))
-            )
-    return mask, distance
+        licences += order.driving_licences
+        certificates += order.certificates
+    return sorted(set(licences)), list(dict.fromkeys(certificates))
+
+
+def requirements_met(
+    snap: BankSnapshot, licences: list[str], certificates: list[str]
+) -> np.ndarray:
+    """Per row: holds every licence and every certificate (read as in `synonyms.holds`)."""
+    met = np.ones(len(snap), dtype=bool)
+    for lic in licences:
+        met &= snap.licences.has_any(snap.licences.columns(lambda t, lic=lic: t == lic))
+    for cert in certificates:
+        met &= snap.certificates.has_any(
+            snap.certificates.columns(lambda t, c=cert: synonyms.certificate_matches(t, c))
+        )
+    return met

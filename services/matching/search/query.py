@@ -16,6 +16,9 @@ class SearchQuery:
     postal_code: str | None
     order: OrderQuery | None
     occupation: tuple[str, str] | None
+    # Only the candidates who lack a required licence or certificate (shown below the
+    # others when the mediator asks for them).
+    unmet_only: bool = False
 
 
 def order_occupation(order: OrderQuery) -> tuple[str, str] | None:

@@ -5,12 +5,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.matching import policy
-from services.matching.contract import OrderQuery, RankedCandidate, Reason
+from services.matching.contract import (
+    LANGUAGE_NAMES_DA,
+    OrderQuery,
+    RankedCandidate,
+    RankedCv,
+    Reason,
+    danish_date,
+    place_name,
+)
 from services.matching.cvbank.schemas import CvContent
-from services.matching.cvbank.service import cv_summary
-from services.matching.models import Cv, CvCaseFacts
+from services.matching.models import Cv
+from services.matching.search import synonyms
 from services.matching.search.bank.snapshot import BankSnapshot
-from services.matching.search.bank.text import TextRows, contains_phrase, padded_words, phrase_in
+from services.matching.search.bank.text import TextRows, padded_words, phrase_in
 from services.matching.search.query import SearchQuery
 
 # A text counts as matching a requirement from this character n-gram cosine up.
@@ -18,7 +26,8 @@ REASON_MIN_SIMILARITY = 0.5
 
 
 def _cv_items(cv: CvContent) -> list[tuple[str, str]]:
-    """(field, text) of everything a requirement may be found in."""
+    """(field, text) of everything a requirement may be found in: every field of the CV
+    that says what the person can do, the headline and summary included."""
     items = [("professional_competences", x) for x in cv.professional_competences]
     items += [("personal_competences", x) for x in cv.personal_competences]
     items += [("certificates", x) for x in cv.certificates]
@@ -26,6 +35,8 @@ def _cv_items(cv: CvContent) -> list[tuple[str, str]]:
     items += [("education", e.title) for e in cv.education]
     items += [("experience", e.tasks) for e in cv.experience if e.tasks]
     items += [("summary", cv.summary)] if cv.summary else []
+    items += [("headline", cv.headline)] if cv.headline else []
+    items += _title_items(cv)
     return items
 
 
@@ -100,9 +111,6 @@ def explain(
 ) -> list[RankedCandidate]:
     ids = [snap.ids[r] for r in rows]
     cvs = {cv.id: cv for cv in session.scalars(select(Cv).where(Cv.id.in_(ids)))}
-    facts = {
-        f.cv_id: f for f in session.scalars(select(CvCaseFacts).where(CvCaseFacts.cv_id.in_(ids)))
-    }
     contents = [CvContent.model_validate(cvs[i].document) for i in ids]
     title_matchers = _ItemMatcher.many(
         snap.title_rows, [_title_items(c) for c in contents], [query.fields.titles]
@@ -122,7 +130,7 @@ def explain(
                     kind="distance",
                     requirement=f"workplace {query.postal_code}",
                     field="postal_code",
-                    text=f"{cv.postal_code} ({dist} km)",
+                    text=place_name(cv.postal_code),
                 )
             )
         parts = {
@@ -133,7 +141,14 @@ def explain(
         parts.update({f"requirements.{k}": round(float(v[i]), 4) for k, v in req_parts.items()})
         out.append(
             RankedCandidate(
-                cv=cv_summary(cv, facts.get(cv_id)),
+                # Never the case facts: a search result does not say who is in which a-kasse.
+                cv=RankedCv(
+                    id=cv.id,
+                    name=cv.name,
+                    headline=cv.headline,
+                    postal_code=cv.postal_code,
+                    external_id=cv.external_id,
+                ),
                 score=round(float(scores[i]), 4),
                 score_parts=parts,
                 matched=matched,
@@ -190,18 +205,24 @@ def _requirement_reasons(
     matched: list[Reason],
     missing: list[str],
 ) -> None:
-    """Skills, certificates, licences, languages and education: held or missing."""
+    """Skills, certificates, licences, languages and education: held or missing.
+
+    A requirement is missing only when no field of the CV meets it (`synonyms`): for a
+    certificate the certificates field, which is what the required-certificate filter
+    reads; for skills and education every field that says what the person can do."""
+    every = items.items
     for skill in order.skills:
-        found = items.best(skill)
+        found = synonyms.first_meeting(skill, every) or items.best(skill)
         if found:
             matched.append(Reason(kind="skill", requirement=skill, field=found[0], text=found[1]))
         else:
             missing.append(skill)
+    held_certs = [("certificates", c) for c in content.certificates]
     for cert in order.certificates:
-        held = next((c for c in content.certificates if contains_phrase(c, cert)), None)
+        held = synonyms.first_meeting(cert, held_certs)
         if held:
             matched.append(
-                Reason(kind="certificate", requirement=cert, field="certificates", text=held)
+                Reason(kind="certificate", requirement=cert, field="certificates", text=held[1])
             )
         else:
             missing.append(cert)
@@ -224,11 +245,9 @@ def _requirement_reasons(
                 )
             )
         else:
-            missing.append(f"sprog: {lang}")
-    edu_items = [("education", e.title) for e in content.education]
-    edu_items += [("courses", c.title) for c in content.courses]
+            missing.append(f"sprog: {LANGUAGE_NAMES_DA.get(lang, lang)}")
     for edu in order.education:
-        got = next(((f, t) for f, t in edu_items if contains_phrase(t, edu)), None)
+        got = synonyms.first_meeting(edu, every)
         if got:
             matched.append(Reason(kind="education", requirement=edu, field=got[0], text=got[1]))
         else:
@@ -238,7 +257,7 @@ def _requirement_reasons(
 def _schedule_reasons(
     order: OrderQuery, content: CvContent, matched: list[Reason], missing: list[str]
 ) -> None:
-    """Weekly hours and start date: met or missing."""
+    """Weekly hours and start date: met or missing (in Danish, for people)."""
     if order.weekly_hours is not None and content.weekly_hours is not None:
         if policy.hours_met(content.weekly_hours, order.weekly_hours):
             matched.append(
@@ -250,16 +269,22 @@ def _schedule_reasons(
                 )
             )
         else:
-            missing.append(f"{order.weekly_hours:g} timer/uge")
+            wanted = f"{content.weekly_hours:g}".replace(".", ",")
+            needed = f"{order.weekly_hours:g}".replace(".", ",")
+            missing.append(f"{needed} timer pr. uge (ønsker {wanted})")
     if order.start_date is not None:
-        if content.available_from is None or content.available_from <= order.start_date:
+        available = content.available_from
+        if available is None or available <= order.start_date:
             matched.append(
                 Reason(
                     kind="availability",
                     requirement=f"start {order.start_date.isoformat()}",
                     field="available_from",
-                    text=content.available_from.isoformat() if content.available_from else "now",
+                    # Empty: available now.
+                    text=available.isoformat() if available else "",
                 )
             )
         else:
-            missing.append(f"ledig fra {order.start_date.isoformat()}")
+            missing.append(
+                f"start {danish_date(order.start_date)} (kan først starte {danish_date(available)})"
+            )

@@ -13,6 +13,7 @@ from services.matching.contract import (
     RankedPage,
     SearchFilters,
 )
+from services.matching.search import relevance
 from services.matching.search.bank import cache
 from services.matching.search.bank.matrices import TagMatrix
 from services.matching.search.bank.snapshot import BankSnapshot
@@ -166,6 +167,15 @@ def _rank(
     title = _title_lexical(snap, query, rows)
     semantic = _semantic(snap, query, rows)
     requirements, req_parts = _requirements(snap, query, rows)
+    # Only relevant CVs are matches (search/relevance.py); the total counts those.
+    keep = relevance.relevant(query, title, semantic, req_parts)
+    rows, title, semantic, requirements = (
+        rows[keep],
+        title[keep],
+        semantic[keep],
+        requirements[keep],
+    )
+    req_parts = {k: v[keep] for k, v in req_parts.items()}
     w_sem, w_lex, w_req = (
         settings.weight_semantic,
         settings.weight_lexical,
@@ -214,6 +224,7 @@ def rank_order(
     *,
     limit: int = 20,
     offset: int = 0,
+    unmet_only: bool = False,
 ) -> RankedPage:
     """Rank the visible CVs for a job order."""
     query = SearchQuery(
@@ -222,6 +233,7 @@ def rank_order(
         postal_code=order.postal_code,
         order=order,
         occupation=order_occupation(order),
+        unmet_only=unmet_only,
     )
     return _rank(session, query, filters, visibility, limit, offset)
 

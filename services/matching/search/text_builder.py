@@ -69,10 +69,14 @@ def cv_embedding_text(cv: CvContent) -> str:
 
 
 def cv_fields(cv: CvContent) -> FieldTexts:
-    """Field texts for lexical matching: titles against titles, skills against requirements."""
+    """Field texts for lexical matching: titles (and the headline) against titles; skills,
+    tasks and the summary against requirements. Not embedded: a change here needs the
+    saved snapshot rebuilt (`bank/persist.py` SNAPSHOT_FORMAT), not new vectors."""
     titles = " | ".join(cv_titles(cv) + ([cv.headline] if cv.headline else []))
     tasks = [e.tasks for e in cv.experience if e.tasks]
-    skills = " | ".join(cv_skill_items(cv) + tasks)
+    # The summary last, so the length cap cuts it before any competence.
+    summary = [cv.summary] if cv.summary else []
+    skills = " | ".join(cv_skill_items(cv) + tasks + summary)
     return FieldTexts(titles=titles[:MAX_FIELD_CHARS], skills=skills[:MAX_FIELD_CHARS])
 
 

@@ -1,25 +1,15 @@
 """The candidate pipeline through the web forms, with a fake matching service (no model)."""
 
 import re
-from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
 
-from services.joborders import matching_port
 from services.joborders.orders.deadlines import today
 from services.web.templating import dato
 from tests import factories as f
 from tests.joborders.helpers import FakeMatching
 from tests.web.test_forms import VALID
-
-
-@pytest.fixture
-def matching() -> Iterator[FakeMatching]:
-    fake = FakeMatching()
-    matching_port.set_client(fake)
-    yield fake
-    matching_port.set_client(None)
 
 
 def _card(page: str, name: str) -> str:

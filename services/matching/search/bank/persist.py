@@ -13,8 +13,9 @@ from shared.settings import get_matching_settings, get_settings
 
 log = logging.getLogger(__name__)
 
-# Bump when BankSnapshot's fields change: an older file is then ignored.
-SNAPSHOT_FORMAT = "3"
+# Bump when BankSnapshot's fields or the lexical field texts (`text_builder.cv_fields`)
+# change: an older file is then ignored. 4: the CV summary is part of the skills text.
+SNAPSHOT_FORMAT = "4"
 # (url, token) of the snapshot the saved file holds, as far as this process knows.
 _on_disk: tuple[str, int] | None = None
 
