@@ -173,9 +173,14 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
+    allow = ", ".join(sorted(_allowed_methods(request))) if exc.status_code == 405 else ""
     if exc.status_code in (404, 405):
+        # A browser gets the Danish "page not found" page, with the true status and Allow.
         html = _html_error(request, NotFound(str(exc.detail)))
         if html is not None:
+            html.status_code = exc.status_code
+            if allow:
+                html.headers["Allow"] = allow
             return html
     body = {
         "type": "about:blank",
@@ -185,9 +190,9 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         "instance": request.url.path,
     }
     headers = dict(getattr(exc, "headers", None) or {})
-    if exc.status_code == 405:
+    if allow:
         # Starlette lists only the first matching route's methods; list every route's.
-        headers["Allow"] = ", ".join(sorted(_allowed_methods(request)))
+        headers["Allow"] = allow
     return JSONResponse(body, status_code=exc.status_code, media_type=PROBLEM_JSON, headers=headers)
 
 
