@@ -122,6 +122,11 @@ def main() -> None:
     with (HERE / "orders.ndjson").open("w", encoding="utf-8") as f:
         for order in orders:
             f.write(json.dumps(order, ensure_ascii=False) + "\n")
+    with (HERE / "occupations.tsv").open("w", encoding="utf-8") as f:
+        f.write("order_id\turi\tisco_group\tform\n")
+        for order in orders:
+            occ = order_occ[order["id"]]
+            f.write(f"{order['id']}\t{occ.uri}\t{occ.isco_group}\tlabel\n")
     with (HERE / "qrels.txt").open("w", encoding="utf-8") as f:
         f.write("# order_id cv_id grade (2 same ESCO occupation, 1 same ISCO-08 unit group)\n")
         for order in orders:

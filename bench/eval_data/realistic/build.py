@@ -17,8 +17,8 @@ Kompetencer corpus shipped in services/matching/data/kompetencer/ (MIT licence,
 Zhang et al. 2023). CVs are the demo generator's, as in the synthetic set: 4 per
 order with the order's occupation, up to 2 of its ISCO-08 unit group, 900
 distractors; no ESCO URIs, and a CV title never equals the order's label. Grades by
-construction: 2 same ESCO occupation, 1 same ISCO-08 unit group. `forms.tsv` gives
-each order's title form. Not real data; fixed seed; nothing tuned on it.
+construction: 2 same ESCO occupation, 1 same ISCO-08 unit group. `occupations.tsv`
+gives each order's true occupation and title form. Not real data; fixed seed; nothing tuned on it.
 
     .venv/bin/python bench/eval_data/realistic/build.py [--orders 150] [--seed 23]
 """
@@ -32,17 +32,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
 
-from services.demo.cv_generator import (  # noqa: E402
+from services.demo.cv_generator import (
     COMPETENCES,
     _pick,
     make_cv,
     occupation_pool,
     pick_occupation,
 )
-from services.matching.occupations.data import DATA_DIR, Occupation, load_occupations  # noqa: E402
-from services.matching.occupations.titles import clean_title  # noqa: E402
-from services.ml.devset import label_owners  # noqa: E402
-from services.ml.realistic import HEADS, ad_form, star_form  # noqa: E402
+from services.matching.occupations.data import DATA_DIR, Occupation, load_occupations
+from services.matching.occupations.titles import clean_title
+from services.ml.devset import label_owners
+from services.ml.realistic import HEADS, ad_form, star_form
 
 HERE = Path(__file__).resolve().parent
 SNIPPETS = DATA_DIR.parent / "kompetencer" / "da_train_snippets.tsv"
@@ -154,8 +154,10 @@ def main() -> None:
     with (HERE / "orders.ndjson").open("w", encoding="utf-8") as f:
         for order in orders:
             f.write(json.dumps(order, ensure_ascii=False) + "\n")
-    with (HERE / "forms.tsv").open("w", encoding="utf-8") as f:
-        f.write("order_id\tform\n" + "".join(f"{o}\t{m}\n" for o, m in forms))
+    with (HERE / "occupations.tsv").open("w", encoding="utf-8") as f:
+        f.write("order_id\turi\tisco_group\tform\n")
+        for (order_id, form), occ in zip(forms, chosen, strict=True):
+            f.write(f"{order_id}\t{occ.uri}\t{occ.isco_group}\t{form}\n")
     with (HERE / "qrels.txt").open("w", encoding="utf-8") as f:
         f.write("# order_id cv_id grade (2 same ESCO occupation, 1 same ISCO-08 unit group)\n")
         for order, target in zip(orders, chosen, strict=True):
