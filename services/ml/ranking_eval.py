@@ -14,7 +14,7 @@ from typing import Any
 
 from services.matching.contract import OrderQuery
 from services.matching.cvbank.schemas import CvIn
-from services.matching.text_builder import cv_full_text, order_full_text
+from services.matching.search.text_builder import cv_full_text, order_full_text
 
 Log = Callable[[str], None]
 Qrels = dict[str, dict[str, int]]

@@ -4,7 +4,7 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints, model_validator
 
 from services.joborders.common.fields import Email, Reason, StrictIn, Text200
 from services.joborders.models import (
@@ -13,6 +13,20 @@ from services.joborders.models import (
 )
 
 Item = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+def _known_occupation(uri: str) -> str:
+    """A mediator-chosen occupation outranks the title linker, so it must be a real one."""
+    from services.matching.occupations.normalize import occupation_by_uri
+
+    if occupation_by_uri(uri) is None:
+        raise ValueError("not an ESCO occupation URI (search by Danish label instead)")
+    return uri
+
+
+OccupationUri = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=200), AfterValidator(_known_occupation)
+]
 PostalCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}$")]
 Cvr = Annotated[str, StringConstraints(pattern=r"^[0-9]{8}$")]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)]
@@ -42,7 +56,7 @@ class OrderDetails(StrictIn):
     """What the employer wants; the fields every order has besides the employer."""
 
     title: Text200
-    occupation_uri: Annotated[str, StringConstraints(max_length=200)] | None = None
+    occupation_uri: OccupationUri | None = None
     description: Description = ""
     skills: Items = Field(default=[])
     certificates: Items20 = Field(default=[])
@@ -87,7 +101,7 @@ class OrderUpdate(StrictIn):
     """Changed details; fields left out stay as they are."""
 
     title: Text200 | None = None
-    occupation_uri: Annotated[str, StringConstraints(max_length=200)] | None = None
+    occupation_uri: OccupationUri | None = None
     description: Description | None = None
     skills: Items | None = None
     certificates: Items20 | None = None

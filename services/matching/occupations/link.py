@@ -172,7 +172,8 @@ def calibrated_links(title: str, matches: Sequence["OccupationMatch"], kind: str
     if matches:
         scale *= _specificity(title, matches[0])
     return [
-        Link(m.uri, m.isco_group, m.label, round(p * scale, 4))
+        # Rounded down, so the rounded confidences still sum to at most 1.
+        Link(m.uri, m.isco_group, m.label, math.floor(p * scale * 1e4) / 1e4)
         for m, p in zip(matches, probs, strict=True)
     ]
 
