@@ -80,9 +80,9 @@ def fit(normalizer: TitleNormalizer, queries: list[Query]) -> dict[str, Any]:
     }
 
 
-def _reliability(prob: np.ndarray, y: np.ndarray) -> list[dict[str, float]]:
+def _reliability(prob: np.ndarray, y: np.ndarray) -> list[dict[str, Any]]:
     """Mean predicted against observed share per confidence bin (a calibration check)."""
-    out = []
+    out: list[dict[str, Any]] = []
     for lo in np.arange(0.0, 1.0, 0.2):
         sel = (prob >= lo) & (prob < lo + 0.2 if lo < 0.8 else prob <= 1.0)
         if sel.any():
