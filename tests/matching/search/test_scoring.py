@@ -10,8 +10,9 @@ from sqlalchemy import select
 
 from services.matching.contract import OrderQuery, RankedPage, SearchFilters
 from services.matching.cvbank import ingest, service
-from services.matching.cvbank.schemas import CvBody, CvContent
+from services.matching.cvbank.schemas import CvBody
 from services.matching.occupations.link import Link
+from services.matching.occupations.normalize import occupations
 from services.matching.search import scoring
 from services.matching.search import service as search_service
 from shared import db
@@ -263,11 +264,9 @@ def test_a_wrong_link_never_lowers_a_score_and_moves_it_at_most_its_confidence(
     total = settings.weight_semantic + settings.weight_lexical + settings.weight_requirements
     monkeypatch.setattr(scoring, "order_links", lambda title, uri=None: [])
     without = _scores(mediator, order)
-    nurse_occupations = service.resolve_occupations(
-        [CvContent.model_validate(cv_in("x", **NURSE).model_dump(exclude={"external_id"}))],
-        [None],
-    )[0]
-    uri, isco = nurse_occupations[0][0], nurse_occupations[0][1]
+    # A wrong link for a bus-driver order: the nurse's occupation.
+    nurse = next(o for o in occupations() if o.preferred_label == "social- og sundhedsassistent")
+    uri, isco = nurse.uri, nurse.isco_group
     for confidence in (0.1, 0.3, 1.0):
         wrong = [Link(uri, isco, "", confidence)]
         monkeypatch.setattr(scoring, "order_links", lambda title, uri=None, w=wrong: w)
