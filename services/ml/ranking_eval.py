@@ -115,6 +115,33 @@ def read_truth(path: Path) -> dict[str, tuple[str, str]]:
 LINK_CLASSES = ("right", "same_group", "wrong", "none")
 
 
+def write_graded_set(
+    directory: Path,
+    orders: Sequence[dict[str, Any]],
+    truth: Sequence[tuple[str, str, str]],
+    cvs: Sequence[tuple[str, str, str]],
+) -> None:
+    """A dev set's orders.ndjson, occupations.tsv and qrels.txt, graded by construction.
+
+    `truth` is each order's (uri, ISCO unit group, title form); `cvs` each CV's
+    (external id, uri, ISCO unit group). Grade 2: same ESCO occupation; 1: same unit group.
+    """
+    with (directory / "orders.ndjson").open("w", encoding="utf-8") as f:
+        for order in orders:
+            f.write(json.dumps(order, ensure_ascii=False) + "\n")
+    with (directory / "occupations.tsv").open("w", encoding="utf-8") as f:
+        f.write("order_id\turi\tisco_group\tform\n")
+        for order, (uri, isco, form) in zip(orders, truth, strict=True):
+            f.write(f"{order['id']}\t{uri}\t{isco}\t{form}\n")
+    with (directory / "qrels.txt").open("w", encoding="utf-8") as f:
+        f.write("# order_id cv_id grade (2 same ESCO occupation, 1 same ISCO-08 unit group)\n")
+        for order, (uri, isco, _form) in zip(orders, truth, strict=True):
+            for cv_id, cv_uri, cv_isco in cvs:
+                grade = 2 if cv_uri == uri else int(cv_isco == isco)
+                if grade:
+                    f.write(f"{order['id']} {cv_id} {grade}\n")
+
+
 def link_class(link: tuple[str, str] | None, truth: tuple[str, str]) -> str:
     """How the title's shown link relates to the true occupation."""
     if link is None:

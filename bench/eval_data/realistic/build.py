@@ -42,6 +42,7 @@ from services.demo.cv_generator import (
 from services.matching.occupations.data import DATA_DIR, Occupation, load_occupations
 from services.matching.occupations.titles import clean_title
 from services.ml.devset import label_owners
+from services.ml.ranking_eval import write_graded_set
 from services.ml.realistic import HEADS, ad_form, star_form
 
 HERE = Path(__file__).resolve().parent
@@ -151,20 +152,12 @@ def main() -> None:
             data["external_id"] = f"rcv-{i:05d}"
             data["searchable"] = True
             f.write(json.dumps(data, ensure_ascii=False) + "\n")
-    with (HERE / "orders.ndjson").open("w", encoding="utf-8") as f:
-        for order in orders:
-            f.write(json.dumps(order, ensure_ascii=False) + "\n")
-    with (HERE / "occupations.tsv").open("w", encoding="utf-8") as f:
-        f.write("order_id\turi\tisco_group\tform\n")
-        for (order_id, form), occ in zip(forms, chosen, strict=True):
-            f.write(f"{order_id}\t{occ.uri}\t{occ.isco_group}\t{form}\n")
-    with (HERE / "qrels.txt").open("w", encoding="utf-8") as f:
-        f.write("# order_id cv_id grade (2 same ESCO occupation, 1 same ISCO-08 unit group)\n")
-        for order, target in zip(orders, chosen, strict=True):
-            for i, (_data, occ, _avoid) in enumerate(cvs):
-                grade = 2 if occ.uri == target.uri else int(occ.isco_group == target.isco_group)
-                if grade:
-                    f.write(f"{order['id']} rcv-{i:05d} {grade}\n")
+    write_graded_set(
+        HERE,
+        orders,
+        [(occ.uri, occ.isco_group, form) for (_id, form), occ in zip(forms, chosen, strict=True)],
+        [(f"rcv-{i:05d}", occ.uri, occ.isco_group) for i, (_d, occ, _a) in enumerate(cvs)],
+    )
     print(f"{len(orders)} orders, {len(cvs)} CVs written to {HERE}")
 
 
