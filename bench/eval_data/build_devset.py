@@ -25,6 +25,7 @@ from services.demo.cv_generator import (
     pick_occupation,
 )
 from services.matching.occupations.data import Occupation
+from services.ml.ranking_eval import write_graded_set
 
 HERE = Path(__file__).resolve().parent
 TITLE_FORMS = [
@@ -119,19 +120,12 @@ def main() -> None:
             # Evaluate on every CV: searchability is a product rule, not relevance.
             data["searchable"] = True
             f.write(json.dumps(data, ensure_ascii=False) + "\n")
-    with (HERE / "orders.ndjson").open("w", encoding="utf-8") as f:
-        for order in orders:
-            f.write(json.dumps(order, ensure_ascii=False) + "\n")
-    with (HERE / "qrels.txt").open("w", encoding="utf-8") as f:
-        f.write("# order_id cv_id grade (2 same ESCO occupation, 1 same ISCO-08 unit group)\n")
-        for order in orders:
-            target = order_occ[order["id"]]
-            for i, (_data, occ) in enumerate(cvs):
-                grade = (
-                    2 if occ.uri == target.uri else 1 if occ.isco_group == target.isco_group else 0
-                )
-                if grade:
-                    f.write(f"{order['id']} cv-{i:05d} {grade}\n")
+    write_graded_set(
+        HERE,
+        orders,
+        [(order_occ[o["id"]].uri, order_occ[o["id"]].isco_group, "label") for o in orders],
+        [(f"cv-{i:05d}", occ.uri, occ.isco_group) for i, (_data, occ) in enumerate(cvs)],
+    )
     print(f"{len(orders)} orders, {len(cvs)} CVs written to {HERE}")
 
 

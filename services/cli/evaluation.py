@@ -21,11 +21,29 @@ def eval_ranking(
     ablations: Annotated[
         bool, typer.Option(help="Also rank by each signal alone (semantic, lexical, …)")
     ] = False,
+    per_order: Annotated[
+        Path | None, typer.Option(help="Write each order's ranking here, one JSON line per order")
+    ] = None,
+    occupations: Annotated[
+        Path | None,
+        typer.Option(
+            help="TSV 'order_id uri isco_group' of true occupations, for results per link "
+            "class (default: occupations.tsv beside the orders, if present)"
+        ),
+    ] = None,
 ) -> None:
     """nDCG@10, MRR and recall@50 of the product and of BM25 on the same texts, as JSON."""
     from services.ml.ranking_eval import run_ranking_eval
 
-    report = run_ranking_eval(cvs, orders, qrels, ablations=ablations, log=console.print)
+    report = run_ranking_eval(
+        cvs,
+        orders,
+        qrels,
+        ablations=ablations,
+        per_order=per_order,
+        truth_path=occupations or orders.with_name("occupations.tsv"),
+        log=console.print,
+    )
     print(json.dumps(report, indent=2, ensure_ascii=False))
 
 

@@ -1,5 +1,6 @@
 """Offline ranking evaluation: the product against BM25 on the same CV and order texts."""
 
+import csv
 import json
 import math
 import statistics
@@ -13,7 +14,7 @@ from typing import Any
 
 from services.matching.contract import OrderQuery
 from services.matching.cvbank.schemas import CvIn
-from services.matching.text_builder import cv_full_text, order_full_text
+from services.matching.search.text_builder import cv_full_text, order_full_text
 
 Log = Callable[[str], None]
 Qrels = dict[str, dict[str, int]]
@@ -104,6 +105,98 @@ def bm25_runs(
     }
 
 
+def read_truth(path: Path) -> dict[str, tuple[str, str]]:
+    """`occupations.tsv` of a dev set: each order's true (ESCO uri, ISCO unit group)."""
+    with path.open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f, delimiter="\t"))
+    return {r["order_id"]: (r["uri"], r["isco_group"]) for r in rows}
+
+
+LINK_CLASSES = ("right", "same_group", "wrong", "none")
+
+
+def write_graded_set(
+    directory: Path,
+    orders: Sequence[dict[str, Any]],
+    truth: Sequence[tuple[str, str, str]],
+    cvs: Sequence[tuple[str, str, str]],
+) -> None:
+    """A dev set's orders.ndjson, occupations.tsv and qrels.txt, graded by construction.
+
+    `truth` is each order's (uri, ISCO unit group, title form); `cvs` each CV's
+    (external id, uri, ISCO unit group). Grade 2: same ESCO occupation; 1: same unit group.
+    """
+    with (directory / "orders.ndjson").open("w", encoding="utf-8") as f:
+        for order in orders:
+            f.write(json.dumps(order, ensure_ascii=False) + "\n")
+    with (directory / "occupations.tsv").open("w", encoding="utf-8") as f:
+        f.write("order_id\turi\tisco_group\tform\n")
+        for order, (uri, isco, form) in zip(orders, truth, strict=True):
+            f.write(f"{order['id']}\t{uri}\t{isco}\t{form}\n")
+    with (directory / "qrels.txt").open("w", encoding="utf-8") as f:
+        f.write("# order_id cv_id grade (2 same ESCO occupation, 1 same ISCO-08 unit group)\n")
+        for order, (uri, isco, _form) in zip(orders, truth, strict=True):
+            for cv_id, cv_uri, cv_isco in cvs:
+                grade = 2 if cv_uri == uri else int(cv_isco == isco)
+                if grade:
+                    f.write(f"{order['id']} {cv_id} {grade}\n")
+
+
+def link_class(link: tuple[str, str] | None, truth: tuple[str, str]) -> str:
+    """How the title's shown link relates to the true occupation."""
+    if link is None:
+        return "none"
+    if link[0] == truth[0]:
+        return "right"
+    return "same_group" if link[1] and link[1] == truth[1] else "wrong"
+
+
+def order_link_classes(
+    orders: list[tuple[str, OrderQuery]], truth: dict[str, tuple[str, str]]
+) -> dict[str, str]:
+    """Each order's link class, from the linker's one shown occupation for its title."""
+    from services.matching.occupations.link import link_titles
+
+    links = link_titles([o.title for _, o in orders])
+    return {
+        order_id: link_class(link, truth[order_id])
+        for (order_id, _), link in zip(orders, links, strict=True)
+        if order_id in truth
+    }
+
+
+def by_link_class(
+    runs: dict[str, list[str]], qrels: Qrels, classes: dict[str, str]
+) -> dict[str, dict[str, float]]:
+    """The metrics of the orders in each link class."""
+    return {
+        name: metrics({o: r for o, r in runs.items() if classes.get(o) == name}, qrels)
+        for name in LINK_CLASSES
+    }
+
+
+def write_per_order(
+    path: Path,
+    orders: list[tuple[str, OrderQuery]],
+    runs: dict[str, list[str]],
+    qrels: Qrels,
+    classes: dict[str, str],
+) -> None:
+    """One JSON line per order: title, link class, nDCG@10 and the ranked CV ids."""
+    with path.open("w", encoding="utf-8") as f:
+        for order_id, order in orders:
+            ranked = runs.get(order_id, [])
+            grades = qrels.get(order_id, {})
+            line = {
+                "id": order_id,
+                "title": order.title,
+                "link_class": classes.get(order_id),
+                "ndcg@10": round(ndcg(ranked, grades), 4),
+                "ranking": [{"cv": cv, "grade": grades.get(cv, 0)} for cv in ranked],
+            }
+            f.write(json.dumps(line, ensure_ascii=False) + "\n")
+
+
 @contextmanager
 def _isolated_installation(workdir: Path) -> Iterator[None]:
     """A throw-away database and index, with tasks in-process, for one evaluation."""
@@ -165,6 +258,8 @@ def run_ranking_eval(
     qrels_path: Path,
     *,
     ablations: bool = False,
+    per_order: Path | None = None,
+    truth_path: Path | None = None,
     log: Log = print,
 ) -> dict[str, Any]:
     """Load the CVs into a fresh installation, rank every order, score against the qrels."""
@@ -202,6 +297,12 @@ def run_ranking_eval(
         log(f"ranking {len(orders)} orders")
         runs, latencies = _product_runs(orders, actor)
         report["product"] = metrics(runs, qrels)
+        classes: dict[str, str] = {}
+        if truth_path is not None and truth_path.is_file():
+            classes = order_link_classes(orders, read_truth(truth_path))
+            report["product_by_link_class"] = by_link_class(runs, qrels, classes)
+        if per_order is not None:
+            write_per_order(per_order, orders, runs, qrels, classes)
         report["product_latency_ms"] = {
             "p50": round(statistics.median(latencies), 1),
             "p95": round(sorted(latencies)[int(0.95 * (len(latencies) - 1))], 1),
@@ -223,5 +324,10 @@ def run_ranking_eval(
             }.items():
                 log(f"ablation: {name}")
                 with _weights(*w):
-                    report["ablations"][name] = metrics(_product_runs(orders, actor)[0], qrels)
+                    ablated = _product_runs(orders, actor)[0]
+                report["ablations"][name] = metrics(ablated, qrels)
+                if classes:
+                    report["ablations"][name]["by_link_class"] = by_link_class(
+                        ablated, qrels, classes
+                    )
     return report

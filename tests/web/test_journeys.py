@@ -17,9 +17,10 @@ def _unique(title: str) -> str:
     return f"{title} {uuid.uuid4().hex[:4].upper()}"
 
 
-# ESCO occupations given on the order, so ranking needs no title normalisation.
-FORKLIFT_DRIVER = "http://data.europa.eu/esco/occupation/eeac6251-1974-42f5-91ed-513c6c883755"
-OFFICE_CLERK = "http://data.europa.eu/esco/occupation/044d78cc-f62f-4532-83a5-8e04f2889652"
+# ESCO occupations chosen on the order by their Danish preferred label, so ranking
+# needs no title normalisation.
+FORKLIFT_DRIVER = "gaffeltruckfører"
+OFFICE_CLERK = "administrativ assistent"
 
 
 def create_order(
@@ -34,7 +35,7 @@ def create_order(
     page.get_by_label("Kontaktperson", exact=True).fill("Karen Bjerg")
     page.get_by_label("Kontaktpersonens e-mail").fill("karen@djurslager.dk")
     page.get_by_label("Stillingsbetegnelse").fill(title)
-    page.get_by_label("ESCO-stilling (URI)").fill(occupation)
+    page.get_by_label("Stilling (ESCO)").fill(occupation)
     page.get_by_label("Beskrivelse").fill("Lagerarbejde med truck i dagtimerne.")
     page.get_by_label("Faglige kompetencer").fill(skills)
     page.get_by_label("Certifikater og autorisationer").fill(certificates)

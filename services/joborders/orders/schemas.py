@@ -4,7 +4,7 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints, model_validator
 
 from services.joborders.common.fields import Email, Reason, StrictIn, Text200
 from services.joborders.models import (
@@ -14,6 +14,20 @@ from services.joborders.models import (
 from services.matching.contract import Certificate, DrivingLicence, LanguageName, OccupationUri
 
 Item = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+def _known_occupation(uri: str) -> str:
+    """A mediator-chosen occupation outranks the title linker, so it must be a real one."""
+    from services.matching.occupations.normalize import occupation_by_uri
+
+    if occupation_by_uri(uri) is None:
+        raise ValueError("not an ESCO occupation URI (search by Danish label instead)")
+    return uri
+
+
+OccupationUri = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=200), AfterValidator(_known_occupation)
+]
 PostalCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}$")]
 Cvr = Annotated[str, StringConstraints(pattern=r"^[0-9]{8}$")]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)]

@@ -21,7 +21,7 @@ from services.matching.cvbank.schemas import (
     UpsertResult,
 )
 from services.matching.models import Cv, CvCaseFacts, vector_id_for
-from services.matching.occupations.link import isco_of, link_titles
+from services.matching.occupations.link import cv_title_links, isco_of
 from services.matching.search.text_builder import BUILDER_VERSION, cv_embedding_text
 from shared import audit
 from shared.actor import Actor
@@ -127,8 +127,8 @@ def resolve_occupations(
             continue
         results.append(None)
         wanted += [t for t, uri, _ in titles if not uri]
-    linked = iter(link_titles(list(dict.fromkeys(wanted)))) if wanted else iter(())
-    by_title = dict(zip(list(dict.fromkeys(wanted)), linked, strict=False))
+    unique = list(dict.fromkeys(wanted))
+    by_title = dict(zip(unique, cv_title_links(unique), strict=True)) if unique else {}
     out: list[list[list[str]]] = []
     for content, done in zip(contents, results, strict=True):
         if done is not None:
@@ -138,8 +138,9 @@ def resolve_occupations(
         for title, uri, field in _titles(content):
             if uri:
                 occs.append([uri, isco_of(uri) or "", field, title])
-            elif (hit := by_title.get(title)) is not None:
-                occs.append([hit[0], hit[1], field, title])
+            else:
+                # A label several occupations share links to each likely owner.
+                occs += [[x.uri, x.isco_group, field, title] for x in by_title.get(title, [])]
         out.append(occs)
     return out
 

@@ -540,5 +540,9 @@ def get_normalizer() -> TitleNormalizer:
 def set_normalizer(normalizer: TitleNormalizer | None) -> None:
     """Replace the process-wide normaliser (tests, or after training a new model)."""
     global _normalizer
+    from services.matching.occupations.link import reset_link_cache
+
     with _lock:
         _normalizer = normalizer
+    # Order links cached under the old normaliser would outlive it.
+    reset_link_cache()

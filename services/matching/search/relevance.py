@@ -22,14 +22,18 @@ from services.matching.search.query import SearchQuery
 MIN_TITLE = 0.3
 # Embedding cosine from which the CV profile is about the query.
 MIN_SEMANTIC = 0.55
+# Occupation credit (link confidence x 1 for the order's occupation, x 0.5 for its ISCO
+# unit group; occupations/link.py) from which the CV's occupation is the job's: a link
+# of confidence 0.1 to the same occupation, or 0.2 to the same group. Below that the
+# linker itself doubts the link, and the title or profile must say it instead.
+MIN_OCCUPATION = 0.1
 
 
 def relevant(
-    query: SearchQuery, title: np.ndarray, semantic: np.ndarray, req_parts: dict[str, np.ndarray]
+    query: SearchQuery, title: np.ndarray, semantic: np.ndarray, occupation: np.ndarray | None
 ) -> np.ndarray:
     """Per row: whether the CV is a match at all (see the module docstring)."""
     keep = (title >= MIN_TITLE) | (semantic >= MIN_SEMANTIC)
-    occupation = req_parts.get("occupation")
     if occupation is not None:
-        keep |= occupation > 0
+        keep |= occupation >= MIN_OCCUPATION
     return np.asarray(keep, dtype=bool)

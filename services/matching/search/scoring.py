@@ -2,6 +2,7 @@
 
 import functools
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -13,6 +14,7 @@ from services.matching.contract import (
     RankedPage,
     SearchFilters,
 )
+from services.matching.occupations.link import Link, order_links, reset_link_cache
 from services.matching.search import relevance
 from services.matching.search.bank import cache
 from services.matching.search.bank.matrices import TagMatrix
@@ -104,6 +106,44 @@ def _semantic(snap: BankSnapshot, query: SearchQuery, rows: np.ndarray) -> np.nd
     return scores
 
 
+def occupation_credit(
+    links: Sequence[Link], same: Sequence[np.ndarray], related: Sequence[np.ndarray]
+) -> np.ndarray:
+    """Per CV, the confidence-weighted credit of the order's occupation links, 0..1.
+
+    Link i adds its confidence c_i if the CV has its occupation, and
+    RELATED_OCCUPATION_CREDIT * c_i if the CV has only its ISCO unit group. The
+    confidences sum to at most 1, so the credit is in [0, max c_i-sum] and a link of
+    confidence c moves a CV's score by at most c * w_occ / total weight (see `_rank`).
+    """
+    credit = np.zeros(len(same[0]) if len(same) else 0)
+    for link, s, r in zip(links, same, related, strict=True):
+        credit += link.confidence * np.where(
+            s, 1.0, np.where(r, policy.RELATED_OCCUPATION_CREDIT, 0)
+        )
+    return credit
+
+
+def _occupation(snap: BankSnapshot, query: SearchQuery, rows: np.ndarray) -> np.ndarray | None:
+    """The order's occupation credit per row; None for free text (no occupation to link)."""
+    if query.order is None:
+        return None
+    links = [
+        x for x in order_links(query.order.title, query.order.occupation_uri) if x.confidence > 0
+    ]
+    same = [snap.occupations.has_any(snap.occupations.columns(lambda t, u=x.uri: t == u))[rows]
+            for x in links]  # fmt: skip
+    related = [
+        snap.iscos.has_any(snap.iscos.columns(lambda t, g=x.isco_group: t == g))[rows]
+        if x.isco_group
+        else np.zeros(len(rows), bool)
+        for x in links
+    ]
+    if not links:
+        return np.zeros(len(rows))
+    return occupation_credit(links, same, related)
+
+
 def _requirements(
     snap: BankSnapshot, query: SearchQuery, rows: np.ndarray
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -111,17 +151,6 @@ def _requirements(
     parts: dict[str, np.ndarray] = {}
     if order is None:
         return np.zeros(len(rows)), parts
-    if query.occupation is not None:
-        uri, isco = query.occupation
-        same = snap.occupations.has_any(snap.occupations.columns(lambda t: t == uri))[rows]
-        related = (
-            snap.iscos.has_any(snap.iscos.columns(lambda t: t == isco))[rows]
-            if isco
-            else np.zeros(len(rows), bool)
-        )
-        parts["occupation"] = np.where(
-            same, 1.0, np.where(related, policy.RELATED_OCCUPATION_CREDIT, 0)
-        )
 
     def share(matrix: TagMatrix, wanted: list[str], match: Any) -> np.ndarray:
         got = np.zeros(len(rows))
@@ -167,8 +196,9 @@ def _rank(
     title = _title_lexical(snap, query, rows)
     semantic = _semantic(snap, query, rows)
     requirements, req_parts = _requirements(snap, query, rows)
+    occupation = _occupation(snap, query, rows)
     # Only relevant CVs are matches (search/relevance.py); the total counts those.
-    keep = relevance.relevant(query, title, semantic, req_parts)
+    keep = relevance.relevant(query, title, semantic, occupation)
     rows, title, semantic, requirements = (
         rows[keep],
         title[keep],
@@ -176,17 +206,31 @@ def _rank(
         requirements[keep],
     )
     req_parts = {k: v[keep] for k, v in req_parts.items()}
+    if occupation is not None:
+        occupation = occupation[keep]
+    if len(rows) == 0:
+        return RankedPage(total=0, items=[])
     w_sem, w_lex, w_req = (
         settings.weight_semantic,
         settings.weight_lexical,
         settings.weight_requirements if req_parts else 0.0,
     )
-    total_w = (w_sem + w_lex + w_req) or 1.0
+    # The occupation weighs as much as the other requirements together, and its weight
+    # counts for every order whether or not a title links: a link only ever adds
+    # (confidence x credit), so no CV scores lower with a link than without one.
+    w_occ = settings.weight_requirements if occupation is not None else 0.0
+    if occupation is None:
+        occupation = np.zeros(len(rows))
+    else:
+        req_parts = {**req_parts, "occupation": occupation}
+    total_w = (w_sem + w_lex + w_req + w_occ) or 1.0
     want = min(offset + limit, len(rows))
     if want == 0:
         return RankedPage(total=len(rows), items=[])
     title_share = TITLE_SHARE if query.fields.skills else 1.0
-    partial = (w_sem * semantic + w_lex * title_share * title + w_req * requirements) / total_w
+    partial = (
+        w_sem * semantic + w_lex * title_share * title + w_req * requirements + w_occ * occupation
+    ) / total_w
     # Safe pruning: the competence part adds at most `headroom` (cosine <= 1), so a row
     # whose partial score is more than that below the want-th best partial score can
     # never reach the page. Only the rest get the (expensive) competence score.
@@ -263,3 +307,4 @@ def reset_cache() -> None:
     """Forget the in-memory CV bank and cached query vectors (tests, a database switch)."""
     cache.reset()
     _query_vector.cache_clear()
+    reset_link_cache()

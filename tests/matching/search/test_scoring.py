@@ -4,16 +4,21 @@ import json
 from datetime import date
 from typing import Any
 
+import numpy as np
 import pytest
 from sqlalchemy import select
 
 from services.matching.contract import OrderQuery, RankedPage, SearchFilters
 from services.matching.cvbank import ingest, service
 from services.matching.cvbank.schemas import CvBody
+from services.matching.occupations.link import Link
+from services.matching.occupations.normalize import occupations
+from services.matching.search import scoring
 from services.matching.search import service as search_service
 from shared import db
 from shared.actor import Actor
 from shared.models import AuditEvent, OrgKind
+from shared.settings import get_matching_settings
 from tests import factories
 from tests.matching.conftest import actor_of, cv_in
 
@@ -247,3 +252,48 @@ def test_a_change_made_outside_the_service_shows_in_the_next_search(
         s.execute(update(Cv).where(Cv.id == ids["bus"]).values(searchable=False))
     after = _order(mediator, order)
     assert [c.cv.id for c in after.items] == [ids["nurse"]]
+
+
+def test_occupation_credit_is_bounded_by_the_links_confidence() -> None:
+    rng = np.random.default_rng(7)
+    for _ in range(200):
+        n, k = int(rng.integers(1, 40)), int(rng.integers(1, 6))
+        conf = rng.dirichlet(np.ones(k)) * rng.random()
+        links = [Link(f"u{i}", f"g{i % 2}", "", float(c)) for i, c in enumerate(conf)]
+        same = [rng.random(n) < 0.3 for _ in links]
+        related = [rng.random(n) < 0.5 for _ in links]
+        credit = scoring.occupation_credit(links, same, related)
+        assert (credit >= 0).all()
+        assert (credit <= conf.sum() + 1e-9).all()
+
+
+def _scores(actor: Actor, order: OrderQuery) -> dict[str, float]:
+    page = _order(actor, order)
+    return {str(item.cv.id): item.score for item in page.items}
+
+
+def test_a_wrong_link_never_lowers_a_score_and_moves_it_at_most_its_confidence(
+    cv_source: Actor, mediator: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """For any candidate set: score(with a wrong link of confidence c) >= score(no link),
+    and the difference is at most c * w_occ / total weight. So a pair of candidates
+    swaps places only if their no-link scores were within that bound."""
+    _load(cv_source, {"bus": BUS_DRIVER, "nurse": NURSE, "store": WAREHOUSE})
+    order = OrderQuery(title="Buschauffør", skills=["kundeservice"], postal_code="8500")
+    settings = get_matching_settings()
+    total = settings.weight_semantic + settings.weight_lexical + settings.weight_requirements
+    monkeypatch.setattr(scoring, "order_links", lambda title, uri=None: [])
+    without = _scores(mediator, order)
+    # A wrong link for a bus-driver order: the nurse's occupation.
+    nurse = next(o for o in occupations() if o.preferred_label == "social- og sundhedsassistent")
+    uri, isco = nurse.uri, nurse.isco_group
+    for confidence in (0.1, 0.3, 1.0):
+        wrong = [Link(uri, isco, "", confidence)]
+        monkeypatch.setattr(scoring, "order_links", lambda title, uri=None, w=wrong: w)
+        scoring.reset_cache()
+        with_link = _scores(mediator, order)
+        assert with_link.keys() == without.keys()
+        bound = confidence * settings.weight_requirements / total + 1e-6
+        for cv, score in without.items():
+            assert with_link[cv] >= score - 1e-6
+            assert with_link[cv] - score <= bound

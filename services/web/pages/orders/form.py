@@ -58,6 +58,8 @@ def _form_page(
     if order_id is None and not values.get("form_token"):
         # One token per empty form: the same form posted twice (back button) is one order.
         values = {**values, "form_token": uuid.uuid4().hex}
+    if "occupation_uri" in errors:
+        errors["occupation_label"] = "Vælg en stilling fra forslagene (dansk ESCO-betegnelse)."
     return render(
         request,
         "orders/form.html",
@@ -77,12 +79,48 @@ def _form_page(
     )
 
 
+def _occupation_uri(label: str | None) -> str | None:
+    """The ESCO URI of the Danish preferred label the mediator picked (None if blank).
+
+    An unknown label is passed on as is, so the schema refuses it next to the field.
+    """
+    from services.matching.occupations.normalize import occupations
+
+    label = (label or "").strip()
+    if not label:
+        return None
+    by_label = {o.preferred_label.casefold(): o.uri for o in occupations()}
+    return by_label.get(label.casefold(), label)
+
+
+def _occupation_label(uri: str | None) -> str:
+    from services.matching.occupations.normalize import occupation_by_uri
+
+    occ = occupation_by_uri(uri) if uri else None
+    return occ.preferred_label if occ else ""
+
+
+@router.get("/jobordrer/stillinger")
+def occupation_options(
+    request: Request, actor: CurrentActor, occupation_label: str = ""
+) -> Response:
+    """Danish ESCO occupations for what the mediator typed, as <option>s for the form."""
+    from services.matching.occupations.service import normalize_title
+
+    text = occupation_label.strip()[:200]
+    matches = normalize_title(text, k=8) if len(text) >= 2 else []
+    return render(request, "orders/_occupation_options.html", actor, matches=matches)
+
+
 def _parsed(values: dict[str, str], fields: tuple[str, ...]) -> dict[str, Any]:
     """Form strings as the schema's input: lists split, blanks left out or None."""
     data: dict[str, Any] = {}
     for name in fields:
         raw = values.get(name)
-        if name in LIST_FIELDS:
+        if name == "occupation_uri":
+            # The form shows and posts the Danish label, never the URI.
+            data[name] = _occupation_uri(values.get("occupation_label"))
+        elif name in LIST_FIELDS:
             data[name] = lines(raw)
         elif name == "positions" and raw is not None and raw.strip().isdigit():
             # The API takes a JSON number only (strict); a form field is text.
@@ -238,6 +276,7 @@ def _order_values(order: JobOrder) -> dict[str, Any]:
     # Short lists read better on one line in a single input.
     values["driving_licences"] = ", ".join(order.driving_licences or [])
     values["languages"] = ", ".join(order.languages or [])
+    values["occupation_label"] = _occupation_label(order.occupation_uri)
     return values
 
 
