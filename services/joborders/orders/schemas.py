@@ -11,7 +11,8 @@ from services.joborders.models import (
     Channel,
     OrderStatus,
 )
-from services.matching.contract import Certificate, DrivingLicence, LanguageName, OccupationUri
+from services.matching.contract import Certificate, DrivingLicence, LanguageName
+from services.matching.contract import OccupationUri as UriShape
 
 Item = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
@@ -25,9 +26,8 @@ def _known_occupation(uri: str) -> str:
     return uri
 
 
-OccupationUri = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=200), AfterValidator(_known_occupation)
-]
+# An http(s) URI first (never a script or data URI), then one ESCO knows.
+OccupationUri = Annotated[UriShape, AfterValidator(_known_occupation)]
 PostalCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}$")]
 Cvr = Annotated[str, StringConstraints(pattern=r"^[0-9]{8}$")]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)]
