@@ -216,12 +216,15 @@ def order_links(title: str, occupation_uri: str | None = None) -> list[Link]:
     """An order's occupation links: the mediator's choice is certain and outranks the linker."""
     if occupation_uri:
         return [Link(occupation_uri, isco_of(occupation_uri) or "", "", 1.0)]
-    return _order_links_cached(title)
+    from services.matching.occupations.normalize import normalizer_generation
+
+    return _order_links_cached(title, normalizer_generation())
 
 
 @lru_cache(maxsize=1024)
-def _order_links_cached(title: str) -> list[Link]:
-    # Paging and re-filtering the same order reuse the links.
+def _order_links_cached(title: str, generation: int) -> list[Link]:
+    # Paging and re-filtering the same order reuse the links; keyed by the normaliser's
+    # generation, so links made by a replaced normaliser are never served.
     return link_titles_scored([title])[0]
 
 

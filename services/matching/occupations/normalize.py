@@ -481,6 +481,7 @@ def occupation_by_uri(uri: str) -> Occupation | None:
 
 _lock = threading.Lock()
 _normalizer: TitleNormalizer | None = None
+_generation = 0
 
 
 def label_cache_dir() -> Path:
@@ -539,10 +540,14 @@ def get_normalizer() -> TitleNormalizer:
 
 def set_normalizer(normalizer: TitleNormalizer | None) -> None:
     """Replace the process-wide normaliser (tests, or after training a new model)."""
-    global _normalizer
-    from services.matching.occupations.link import reset_link_cache
-
+    global _normalizer, _generation
     with _lock:
         _normalizer = normalizer
-    # Order links cached under the old normaliser would outlive it.
-    reset_link_cache()
+        # Caches of links (occupations/link.py) are keyed by this: a new normaliser's
+        # links never mix with the old one's.
+        _generation += 1
+
+
+def normalizer_generation() -> int:
+    """Changes whenever the process-wide normaliser is replaced."""
+    return _generation
