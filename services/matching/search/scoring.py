@@ -131,10 +131,10 @@ def _occupation(snap: BankSnapshot, query: SearchQuery, rows: np.ndarray) -> np.
     links = [
         x for x in order_links(query.order.title, query.order.occupation_uri) if x.confidence > 0
     ]
-    same = [snap.occupations.has_any(snap.occupations.columns(lambda t, u=x.uri: t == u))[rows]
+    same = [snap.occupations.has_any(snap.occupations.column(x.uri))[rows]
             for x in links]  # fmt: skip
     related = [
-        snap.iscos.has_any(snap.iscos.columns(lambda t, g=x.isco_group: t == g))[rows]
+        snap.iscos.has_any(snap.iscos.column(x.isco_group))[rows]
         if x.isco_group
         else np.zeros(len(rows), bool)
         for x in links

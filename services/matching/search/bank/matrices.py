@@ -37,6 +37,11 @@ class TagMatrix:
     def columns(self, predicate: Any) -> np.ndarray:
         return np.asarray([i for t, i in self.vocab.items() if predicate(t)], dtype=np.int64)
 
+    def column(self, tag: str) -> np.ndarray:
+        """The column of one tag (none when no CV holds it): a dict lookup, not a scan."""
+        i = self.vocab.get(tag)
+        return np.asarray([] if i is None else [i], dtype=np.int64)
+
     def has_any(self, cols: np.ndarray) -> np.ndarray:
         """Per row: holds at least one of the columns."""
         if len(cols) == 0:
