@@ -4,12 +4,18 @@ from alembic import context
 from sqlalchemy import engine_from_config, pool
 
 import services.joborders.models
+import services.joborders.webhooks.models
 import services.matching.models
 import shared.models
 from shared.db import Base
 
 # Importing the model modules registers every table on Base.metadata.
-MODEL_MODULES = (shared.models, services.joborders.models, services.matching.models)
+MODEL_MODULES = (
+    shared.models,
+    services.joborders.models,
+    services.joborders.webhooks.models,
+    services.matching.models,
+)
 config = context.config
 target_metadata = Base.metadata
 

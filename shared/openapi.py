@@ -49,6 +49,8 @@ TAGS: list[dict[str, str]] = [
     {"name": "candidates", "description": "Ranked matches and the candidate pipeline on an order"},
     {"name": "indicators", "description": "STAR's measures for the caller's organisation"},
     {"name": "notifications", "description": "The logged-in person's notifications"},
+    {"name": "webhooks", "description": "A system client's endpoints for order events, "
+     "signed deliveries and their log"},
     {"name": "identity", "description": "Who am I, organisations, API keys and the audit log"},
     {"name": "cv-bank", "description": "CV ingest from the CV source and CV reads for staff"},
     {"name": "matching", "description": "Candidate ranking and the state of the search index"},
@@ -164,6 +166,11 @@ OPERATIONS: dict[str, Op] = {
     "GET /api/occupations/normalize": Op(
         "normalizeTitle", "occupations", (ServiceUnavailable,), never=(403,)
     ),
+    "POST /api/webhooks": Op("createWebhook", "webhooks", location=True),
+    "GET /api/webhooks": Op("listWebhooks", "webhooks"),
+    "GET /api/webhooks/{subscription_id}": Op("getWebhook", "webhooks"),
+    "DELETE /api/webhooks/{subscription_id}": Op("deleteWebhook", "webhooks"),
+    "GET /api/webhooks/{subscription_id}/deliveries": Op("listWebhookDeliveries", "webhooks"),
     "GET /api/occupations/by-uri": Op("getOccupation", "occupations", (NotFound,), never=(403,)),
 }
 

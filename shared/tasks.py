@@ -20,7 +20,11 @@ from shared.settings import get_settings
 
 log = logging.getLogger("jobbro.tasks")
 
-TASK_MODULES = ["services.joborders.tasks", "services.matching.index.tasks"]
+TASK_MODULES = [
+    "services.joborders.tasks",
+    "services.matching.index.tasks",
+    "services.joborders.webhooks.tasks",
+]
 
 # The longest task that is acknowledged late (embedding a chunk: hard limit 1300 s) plus a
 # margin. Redis redelivers an unacknowledged task after this long, so a task whose worker
@@ -79,6 +83,10 @@ def _make_celery() -> Celery:
             "reconcile-index": {
                 "task": "matching.reconcile_index",
                 "schedule": RECONCILE_INTERVAL_SECONDS,
+            },
+            "retry-webhooks": {
+                "task": "webhooks.retry_due",
+                "schedule": outbox.get_outbox_settings().relay_interval_seconds,
             },
         },
     )

@@ -10,6 +10,7 @@ from services.joborders.notifications.router import router as notifications_rout
 from services.joborders.orders.router import router as orders_router
 from services.joborders.ownership.router import router as ownership_router
 from services.joborders.sharing.router import router as sharing_router
+from services.joborders.webhooks.router import router as webhooks_router
 from shared import openapi
 from shared.identity.router import router as identity_router
 from shared.web import create_app
@@ -23,6 +24,7 @@ ROUTERS: list[APIRouter] = [
     candidates_router,
     indicators_router,
     notifications_router,
+    webhooks_router,
 ]
 
 

@@ -39,6 +39,7 @@ _RULES: tuple[tuple[str, frozenset[str] | None, str], ...] = (
     ("/api/matching/", None, CVS_READ),
     ("/api/orders", None, ORDERS),
     ("/api/indicators", None, STATISTICS_READ),
+    ("/api/webhooks", None, ORDERS),
 )
 # For people only, whatever the key's scopes: key management, the audit log, personal
 # notifications, password changes.

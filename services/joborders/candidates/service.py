@@ -25,6 +25,8 @@ from services.joborders.models import (
 from services.joborders.orders.schemas import hire_start_problems
 from services.joborders.orders.service import set_status
 from services.joborders.policy import access, disclosure
+from services.joborders.webhooks import service as webhooks
+from services.joborders.webhooks.models import WebhookEvent
 from services.matching.contract import RankedPage, SearchFilters
 from shared import audit
 from shared.actor import Actor
@@ -304,6 +306,7 @@ def refer_candidate(
     candidate.status = CandidateStatus.REFERRED
     candidate.referred_at = utcnow()
     log_event(session, order, actor, EventType.REFERRED, candidate=candidate)
+    webhooks.emit(session, order, WebhookEvent.CANDIDATE_REFERRED, candidate=candidate)
     _audit(session, actor, "candidate.refer", candidate)
     return candidate
 
@@ -349,6 +352,8 @@ def record_outcome(
         data={"start_date": start_date.isoformat() if start_date else None, "note": note},
     )
     _audit(session, actor, "candidate.hired" if hired else "candidate.not_hired", candidate)
+    if hired:
+        webhooks.emit(session, order, WebhookEvent.CANDIDATE_HIRED, candidate=candidate)
     session.flush()
     if hired and hires(session, order.id) >= order.positions:
         claim_version(session, order, None)

@@ -24,6 +24,8 @@ from services.joborders.models import (
 from services.joborders.notifications import service as notifications
 from services.joborders.ownership.service import record_owner_change
 from services.joborders.policy import access
+from services.joborders.webhooks import service as webhooks
+from services.joborders.webhooks.models import WebhookEvent
 from shared import audit
 from shared.actor import Actor
 from shared.db import utcnow
@@ -109,12 +111,13 @@ def forward_order(
         raise InvalidState("The order has already been forwarded via JobAG")
     jobcentre = _target_jobcentre(session, order, jobcentre_id)
     _claim_forward(session, order)
-    reference = get_jobag().forward_order(
-        order_id=order.id,
-        from_organisation=actor.organisation_name,
-        to_organisation=jobcentre.name,
-        reason=reason,
-    )
+    with webhooks.on_refusal(session, order.id):  # subscribers hear of a JobAG refusal
+        reference = get_jobag().forward_order(
+            order_id=order.id,
+            from_organisation=actor.organisation_name,
+            to_organisation=jobcentre.name,
+            reason=reason,
+        )
     claim_version(session, order, None)
     order.forwarded_to_organisation_id = jobcentre.id
     order.forward_reason = reason
@@ -174,6 +177,7 @@ def take_forwarded_order(
     record_owner_change(
         session, actor, order, user, kind=OwnerChangeKind.FORWARD_TAKE_OVER, reason=reason
     )
+    webhooks.emit(session, order, WebhookEvent.ORDER_TAKEN)
     audit.record(
         session, actor, "order.take_forwarded", subject_type="job_order", subject_id=order.id
     )

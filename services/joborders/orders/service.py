@@ -36,6 +36,8 @@ from services.joborders.orders.schemas import (
 )
 from services.joborders.policy import access
 from services.joborders.policy import status as status_policy
+from services.joborders.webhooks import service as webhooks
+from services.joborders.webhooks.models import WebhookEvent
 from shared import audit
 from shared.actor import Actor
 from shared.db import utcnow
@@ -320,6 +322,7 @@ def set_status(
     log_event(session, order, actor, EventType.STATUS_CHANGED, data=data)
     if new in CLOSED_STATUSES:
         log_event(session, order, actor, EventType.CLOSED, data=data)
+        webhooks.emit(session, order, WebhookEvent.ORDER_CLOSED)
 
 
 def change_status(

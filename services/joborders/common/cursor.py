@@ -1,0 +1,61 @@
+"""Opaque paging cursors: the sort key of the last item seen, with its id as the tiebreak.
+
+A page after a cursor holds the items that sort strictly after that (key, id), so a
+list that changes between requests never repeats or skips an item that stayed put. The
+cursor is base64url of JSON: clients must treat it as opaque.
+"""
+
+import base64
+import binascii
+import json
+import uuid
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.requests import Request
+
+from shared.errors import ValidationFailed
+
+
+def encode(*values: Any) -> str:
+    raw = [v.isoformat() if isinstance(v, datetime) else str(v) for v in values]
+    return base64.urlsafe_b64encode(json.dumps(raw, separators=(",", ":")).encode()).decode()
+
+
+def decode(cursor: str | None, *kinds: type) -> tuple[Any, ...] | None:
+    """The values of a cursor, as the kinds given (int, str, datetime, uuid.UUID); 422 if bad."""
+    if cursor is None:
+        return None
+    try:
+        raw = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        if not isinstance(raw, list) or len(raw) != len(kinds):
+            raise ValueError("wrong shape")
+        return tuple(_parse(kind, value) for kind, value in zip(kinds, raw, strict=True))
+    except (ValueError, TypeError, binascii.Error, UnicodeError) as exc:
+        raise ValidationFailed(
+            "Not a cursor from this list; pass next_cursor as it was given", field="cursor"
+        ) from exc
+
+
+def _parse(kind: type, value: Any) -> Any:
+    if not isinstance(value, str):
+        raise ValueError("not a string")
+    if kind is datetime:
+        return datetime.fromisoformat(value)
+    if kind is uuid.UUID:
+        return uuid.UUID(value)
+    if kind is int:
+        return int(value)
+    return value
+
+
+def next_link(request: Request, cursor: str | None) -> str | None:
+    """The request's own path and query with `cursor` replaced: the next page's URL."""
+    if cursor is None:
+        return None
+    params = [
+        (k, v) for k, v in request.query_params.multi_items() if k not in ("cursor", "offset")
+    ]
+    params.append(("cursor", cursor))
+    return f"{request.url.path}?{urlencode(params)}"
