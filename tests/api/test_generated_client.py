@@ -112,16 +112,28 @@ def test_the_akasse_flow_and_its_error_branches(api_server: str, client_pkg: Mod
     assert isinstance(forwarded, models.OrderOut), forwarded
     retried = forward.sync(order.id, client=akasse, body=reason, idempotency_key=f"{run}-fwd")
     assert retried.version == forwarded.version
-    own_log = _mod(orders + "get_mediation_log").sync(order.id, client=akasse)
+    own_log = _mod(orders + "get_mediation_log").sync(order.id, client=akasse).items
     assert [type(e).__name__ for e in own_log] == ["CreatedEvent", "UpdatedEvent", "ForwardedEvent"]
     assert own_log[2].data.via == "JobAG"
 
     # List the orders a jobcentre shared with the a-kasse; propose a member on an open one.
-    page = _mod(orders + "list_orders").sync(
-        client=akasse, view=models.ListOrdersView.SHARED, limit=200
-    )
+    list_orders = _mod(orders + "list_orders")
+    page = list_orders.sync(client=akasse, view=models.ListOrdersView.SHARED, limit=200)
     assert isinstance(page, models.OrderPage), page
     shared = next(o for o in page.items if o.status == models.OrderStatus.IN_PROCESS)
+    # The same list page by page, by cursor: every order once.
+    seen: list[uuid.UUID] = []
+    cursor: Any = client_pkg.types.UNSET
+    while True:
+        part = list_orders.sync(
+            client=akasse, view=models.ListOrdersView.SHARED, limit=2, cursor=cursor
+        )
+        assert isinstance(part, models.OrderPage), part
+        seen += [o.id for o in part.items]
+        if not part.next_cursor:
+            break
+        cursor = part.next_cursor
+    assert seen == [o.id for o in page.items]
     matches = _mod("api.candidates.list_matches").sync(shared.id, client=akasse)
     assert isinstance(matches, models.MatchesOut), matches
     assert all(isinstance(m, models.RankedCandidate) for m in matches.items)
@@ -146,7 +158,7 @@ def test_the_akasse_flow_and_its_error_branches(api_server: str, client_pkg: Mod
     assert contact.status == models.CandidateStatus.CONTACTED
 
     # Read the log: each event in its own typed shape.
-    log = _mod(orders + "get_mediation_log").sync(shared.id, client=akasse)
+    log = _mod(orders + "get_mediation_log").sync(shared.id, client=akasse).items
     kinds = [type(e).__name__ for e in log]
     assert kinds[:1] == ["CreatedEvent"]
     for wanted in ("SharedEvent", "CandidateAddedEvent", "ContactedEvent"):
@@ -168,3 +180,23 @@ def test_the_akasse_flow_and_its_error_branches(api_server: str, client_pkg: Mod
     assert isinstance(invalid, problem_cls)
     assert invalid.type_ == PROBLEMS + "validation-failed"
     assert invalid.errors[0].loc == ["query", "limit"]
+    bad_cursor = _mod(orders + "list_orders").sync(client=akasse, cursor="not-a-cursor")
+    assert isinstance(bad_cursor, problem_cls)
+    assert bad_cursor.type_ == PROBLEMS + "validation-failed"
+
+    # Webhooks: an endpoint is registered once, its secret shown then; http is refused.
+    webhooks = "api.webhooks."
+    hook = models.SubscriptionIn(
+        url="https://akasse.example/jobbro",
+        events=[models.WebhookEvent.CANDIDATE_HIRED, models.WebhookEvent.ORDER_CLOSED],
+    )
+    created = _mod(webhooks + "create_webhook").sync(client=akasse, body=hook)
+    assert isinstance(created, models.SubscriptionCreated), created
+    assert created.secret.startswith("whsec_")
+    plain = models.SubscriptionIn(url="http://akasse.example/jobbro", events=hook.events)
+    refused = _mod(webhooks + "create_webhook").sync(client=akasse, body=plain)
+    assert isinstance(refused, problem_cls)
+    assert (refused.status, refused.type_) == (422, PROBLEMS + "validation-failed")
+    deliveries = _mod(webhooks + "list_webhook_deliveries").sync(created.id, client=akasse)
+    assert isinstance(deliveries, models.DeliveryPage), deliveries
+    assert deliveries.items == []

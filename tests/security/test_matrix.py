@@ -105,6 +105,7 @@ def _targets(w: worlds.World, credential: str) -> dict[str, list[str]]:
         "cv_id": [str(c) for c in cvs],
         "notification_id": [str(ids["notification_d"])],
         "key_id": [str(ids["key_d"])],
+        "subscription_id": [str(ids["webhook_d"])],
         # Jobcentre systems and administrators may write CVs; a throwaway id keeps the
         # matrix from overwriting or deleting a member's CV (which would move it between
         # funds and make the later rows meaningless).

@@ -116,7 +116,7 @@ def test_the_log_hides_another_funds_notes_as_the_candidate_list_does(
         assert not [s for s in w.fund_b.strings if s in text]
     own = [s for s in w.fund_a.strings if s.startswith(("kontaktnote", "tilbagefoert"))]
     assert all(s in log.text for s in own), "the fund's own notes stay in its log"
-    about_b = [e for e in log.json() if e["candidate_id"] == str(w.ids["cand_b"])]
+    about_b = [e for e in log.json()["items"] if e["candidate_id"] == str(w.ids["cand_b"])]
     assert about_b
     assert not any(e["details_visible"] for e in about_b)
     # The jobcentre coordinating the order sees everything.

@@ -19,6 +19,9 @@ from services.joborders.models import ContactOutcome, Notification
 from services.joborders.orders import service as orders
 from services.joborders.orders.schemas import OrderCreate
 from services.joborders.sharing import service as sharing
+from services.joborders.webhooks import service as webhooks
+from services.joborders.webhooks.models import WebhookEvent
+from services.joborders.webhooks.schemas import SubscriptionIn
 from services.matching.cvbank import service as cvbank
 from services.matching.cvbank.schemas import CvBody
 from shared import db
@@ -250,6 +253,9 @@ def build() -> World:
         s.add(note)
         s.flush()
         note_d = note.id
+    # Another jobcentre's order system listens for events (to a port nobody answers on).
+    hook = SubscriptionIn(url="https://127.0.0.1:9/hooks", events=list(WebhookEvent))
+    webhook_d = _run(webhooks.create_subscription, key_d, data=hook).id
     return World(
         ids={
             "centre": c.id,
@@ -267,6 +273,7 @@ def build() -> World:
             "cv_hidden": uuid.UUID(hidden_cv),
             "notification_d": note_d,
             "key_d": key_d.id,
+            "webhook_d": webhook_d,
         },
         emails={
             "jobcentre mediator": mediator_email,

@@ -1,20 +1,23 @@
 """Candidate endpoints: ranked matches, proposing, contact, referral, hire, reversal, removal."""
 
 import uuid
+from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Request, status
 
 from services.joborders.candidates import service as candidates
 from services.joborders.candidates.schemas import (
     CandidateIn,
     CandidateOut,
+    CandidatePage,
     ContactIn,
     MatchesOut,
     OutcomeIn,
     ReasonIn,
 )
 from services.joborders.candidates.views import candidate_out
+from services.joborders.common import cursor as cursors
 from services.joborders.common.store import get_order
 from services.joborders.deps import IdempotencyKeyHeader
 from services.matching.contract import SearchFilters
@@ -26,18 +29,34 @@ router = APIRouter(
 )
 
 
-@router.get("/candidates", response_model=list[CandidateOut])
+@router.get("/candidates", response_model=CandidatePage)
 def list_candidates(
     order_id: uuid.UUID,
     actor: CurrentActor,
     session: SessionDep,
+    request: Request,
     include_archived: bool = False,
-) -> list[CandidateOut]:
-    """Candidates on the order; an a-kasse sees details of its own members only."""
+    cursor: Annotated[
+        str | None, Query(max_length=500, description="`next_cursor` of the previous page")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 100,
+) -> CandidatePage:
+    """Candidates on the order, in the order they were added; an a-kasse sees details of
+    its own members only."""
+    after = cursors.decode(cursor, datetime, uuid.UUID)
     order, rows = candidates.list_candidates(
         session, actor, order_id=order_id, include_archived=include_archived
     )
-    return [candidate_out(session, actor, order, c) for c in rows]
+    if after is not None:
+        rows = [c for c in rows if (c.created_at, c.id) > after]
+    page = rows[:limit]
+    last = page[-1] if len(rows) > limit else None
+    next_cursor = cursors.encode(last.created_at, last.id) if last is not None else None
+    return CandidatePage(
+        items=[candidate_out(session, actor, order, c) for c in page],
+        next_cursor=next_cursor,
+        next=cursors.next_link(request, next_cursor),
+    )
 
 
 @router.get("/matches", response_model=MatchesOut)

@@ -5,6 +5,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, Field, model_validator
 
+from services.joborders.common.cursor import PageLinks
 from services.joborders.common.fields import Note, Reason, StrictIn
 from services.joborders.models import CandidateSource, CandidateStatus, ContactOutcome
 from services.matching.contract import RankedCandidate
@@ -75,3 +76,9 @@ class MatchesOut(BaseModel):
     total: int
     items: list[RankedCandidate]
     already_on_order: list[uuid.UUID]
+
+
+class CandidatePage(PageLinks):
+    """A page of an order's candidates, in the order they were added."""
+
+    items: list[CandidateOut]

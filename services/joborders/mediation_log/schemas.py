@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
+from services.joborders.common.cursor import PageLinks
 from services.joborders.models import (
     CandidateSource,
     CandidateStatus,
@@ -236,3 +237,9 @@ class LogEvent(RootModel[AnyEvent]):
     """One mediation-log event; `type` says which shape `data` has."""
 
     model_config = ConfigDict(from_attributes=True)
+
+
+class LogPage(PageLinks):
+    """A page of the mediation log, oldest first."""
+
+    items: list[LogEvent]

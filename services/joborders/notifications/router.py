@@ -1,14 +1,16 @@
 """Notification endpoints: the caller's notifications, read and unread."""
 
 import uuid
+from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
+from services.joborders.common import cursor as cursors
 from services.joborders.notifications import service as notifications
 from services.joborders.notifications.schemas import NotificationOut, NotificationPage
 from shared.auth import CurrentActor, SessionDep
-from shared.errors import PROBLEM_RESPONSES
+from shared.errors import PROBLEM_RESPONSES, ValidationFailed
 
 router = APIRouter(prefix="/api", tags=["notifications"], responses=PROBLEM_RESPONSES)
 
@@ -17,18 +19,43 @@ router = APIRouter(prefix="/api", tags=["notifications"], responses=PROBLEM_RESP
 def list_notifications(
     actor: CurrentActor,
     session: SessionDep,
+    request: Request,
     unread: bool = False,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+    cursor: Annotated[
+        str | None, Query(max_length=500, description="`next_cursor` of the previous page")
+    ] = None,
+    offset: Annotated[
+        int,
+        Query(
+            ge=0,
+            le=100_000,
+            deprecated=True,
+            description="Deprecated: repeats notifications when new ones arrive; use `cursor`",
+        ),
+    ] = 0,
 ) -> NotificationPage:
-    """The caller's notifications, newest first."""
+    """The caller's notifications, newest first, paged by `cursor`."""
+    after = cursors.decode(cursor, datetime, uuid.UUID)
+    if after is not None and offset:
+        raise ValidationFailed("Send either cursor or offset, not both", field="offset")
     rows, total, unread_count = notifications.list_notifications(
-        session, actor, unread_only=unread, limit=limit, offset=offset
+        session,
+        actor,
+        unread_only=unread,
+        limit=limit + 1,
+        offset=offset,
+        after=(after[0], after[1]) if after else None,
     )
+    page = rows[:limit]
+    last = page[-1] if len(rows) > limit else None
+    next_cursor = cursors.encode(last.created_at, last.id) if last is not None else None
     return NotificationPage(
         total=total,
         unread=unread_count,
-        items=[NotificationOut.model_validate(n) for n in rows],
+        items=[NotificationOut.model_validate(n) for n in page],
+        next_cursor=next_cursor,
+        next=cursors.next_link(request, next_cursor),
     )
 
 

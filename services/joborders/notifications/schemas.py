@@ -5,6 +5,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
+from services.joborders.common.cursor import PageLinks
+
 
 class NotificationOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -17,7 +19,7 @@ class NotificationOut(BaseModel):
     read_at: datetime | None
 
 
-class NotificationPage(BaseModel):
+class NotificationPage(PageLinks):
     total: int
     unread: int
     items: list[NotificationOut]

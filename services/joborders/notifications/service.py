@@ -3,11 +3,13 @@
 import logging
 import smtplib
 import uuid
+from datetime import datetime
 from email.message import EmailMessage
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from services.joborders.common import cursor
 from services.joborders.common.upsert import insert_if_absent
 from services.joborders.models import JobOrder, Notification
 from services.joborders.orders.deadlines import overdue_condition, today
@@ -94,15 +96,30 @@ def mediators_of(session: Session, organisation_id: uuid.UUID) -> list[User]:
 
 
 def list_notifications(
-    session: Session, actor: Actor, *, unread_only: bool = False, limit: int = 50, offset: int = 0
+    session: Session,
+    actor: Actor,
+    *,
+    unread_only: bool = False,
+    limit: int = 50,
+    offset: int = 0,
+    after: tuple[datetime, uuid.UUID] | None = None,
 ) -> tuple[list[Notification], int, int]:
-    """The caller's notifications, newest first; returns (page, total, unread)."""
+    """The caller's notifications, newest first; returns (page, total, unread).
+
+    `after` is the (created_at, id) of the last notification of the previous page.
+    """
     require_user(actor, action="notification.list")
     mine = select(Notification).where(Notification.user_id == actor.id)
     unread = mine.where(Notification.read_at.is_(None))
     stmt = unread if unread_only else mine
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     unread_count = session.scalar(select(func.count()).select_from(unread.subquery())) or 0
+    if after is not None:
+        stmt = stmt.where(
+            cursor.after_condition(
+                [(Notification.created_at, after[0], True), (Notification.id, after[1], False)]
+            )
+        )
     rows = session.scalars(
         stmt.order_by(Notification.created_at.desc(), Notification.id).limit(limit).offset(offset)
     )

@@ -3,12 +3,15 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 
 from services.joborders.candidates.service import list_candidates
+from services.joborders.common import cursor as cursors
 from services.joborders.deps import IdempotencyKeyHeader, IfMatchHeader, expected_version
 from services.joborders.models import OrderStatus
+from services.joborders.orders import paging
 from services.joborders.orders import service as orders
+from services.joborders.orders.deadlines import today
 from services.joborders.orders.schemas import (
     AllowedActions,
     EmployerContactUpdate,
@@ -21,7 +24,7 @@ from services.joborders.orders.schemas import (
 from services.joborders.orders.views import order_out, order_with_etag
 from services.joborders.policy import actions
 from shared.auth import CurrentActor, SessionDep
-from shared.errors import PROBLEM_RESPONSES
+from shared.errors import PROBLEM_RESPONSES, ValidationFailed
 
 router = APIRouter(prefix="/api/orders", tags=["job orders"], responses=PROBLEM_RESPONSES)
 
@@ -44,6 +47,7 @@ def create_order(
 def list_orders(
     actor: CurrentActor,
     session: SessionDep,
+    request: Request,
     view: orders.OrderView = "all",
     status_: Annotated[list[OrderStatus] | None, Query(alias="status")] = None,
     overdue: bool | None = None,
@@ -51,9 +55,28 @@ def list_orders(
     q: Annotated[str | None, Query(max_length=100)] = None,
     sort: orders.OrderSort = "overdue",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+    cursor: Annotated[
+        str | None, Query(max_length=500, description="`next_cursor` of the previous page")
+    ] = None,
+    offset: Annotated[
+        int,
+        Query(
+            ge=0,
+            le=100_000,
+            deprecated=True,
+            description="Deprecated: skips or repeats orders when the list changes; use `cursor`",
+        ),
+    ] = 0,
 ) -> OrderPage:
-    """Orders the caller takes part in; `view=inbox` is the forwarded-orders inbox."""
+    """Orders the caller takes part in; `view=inbox` is the forwarded-orders inbox.
+
+    Page with `cursor`: each page's `next_cursor` (or the `next` URL) gives the next
+    one; an order that does not change is listed exactly once, however the list changes
+    meanwhile.
+    """
+    on, after = paging.decode(cursor, sort) if cursor is not None else (None, None)
+    if cursor is not None and offset:
+        raise ValidationFailed("Send either cursor or offset, not both", field="offset")
     filters = orders.OrderFilter(
         view=view,
         statuses=tuple(status_ or ()),
@@ -62,8 +85,18 @@ def list_orders(
         text=q,
         sort=sort,
     )
-    rows, total = orders.list_orders(session, actor, filters=filters, limit=limit, offset=offset)
-    return OrderPage(total=total, items=[order_out(o, actor) for o in rows])
+    on = on or today()
+    rows, total = orders.list_orders(
+        session, actor, filters=filters, limit=limit + 1, offset=offset, on=on, after=after
+    )
+    page = rows[:limit]
+    next_cursor = paging.encode(sort, on, page[-1]) if len(rows) > limit else None
+    return OrderPage(
+        total=total,
+        items=[order_out(o, actor) for o in page],
+        next_cursor=next_cursor,
+        next=cursors.next_link(request, next_cursor),
+    )
 
 
 @router.get("/{order_id}", response_model=OrderOut)

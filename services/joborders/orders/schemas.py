@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints, model_validator
 
+from services.joborders.common.cursor import PageLinks
 from services.joborders.common.fields import Email, Reason, StrictIn, Text200
 from services.joborders.models import (
     Channel,
@@ -231,7 +232,9 @@ class OrderOut(BaseModel):
     updated_at: datetime
 
 
-class OrderPage(BaseModel):
+class OrderPage(PageLinks):
+    """A page of orders; `total` counts every order the filters match."""
+
     total: int
     items: list[OrderOut]
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from services.joborders.common import idempotency
@@ -27,6 +27,7 @@ from services.joborders.models import (
     OwnerChange,
     OwnerChangeKind,
 )
+from services.joborders.orders import paging
 from services.joborders.orders.deadlines import overdue_condition, today
 from services.joborders.orders.schemas import (
     EmployerContact,
@@ -176,8 +177,14 @@ def list_orders(
     filters: OrderFilter | None = None,
     limit: int = 50,
     offset: int = 0,
+    on: date | None = None,
+    after: list[Any] | None = None,
 ) -> tuple[list[JobOrder], int]:
-    """Orders the caller may see, filtered, sorted and paged; returns (page, total)."""
+    """Orders the caller may see, filtered, sorted and paged; returns (page, total).
+
+    `after` is the sort key of the last order of the previous page (orders/paging.py),
+    and `on` the date that page was sorted on.
+    """
     f = filters or OrderFilter()
     org = actor.organisation_id
     stmt = select(JobOrder).where(access.visible_condition(actor))
@@ -193,7 +200,7 @@ def list_orders(
         stmt = stmt.where(JobOrder.coordinator_organisation_id == org)
     if f.statuses:
         stmt = stmt.where(JobOrder.status.in_(f.statuses))
-    on = today()
+    on = on or today()
     if f.overdue is True:
         stmt = stmt.where(overdue_condition(on))
     elif f.overdue is False:
@@ -208,17 +215,9 @@ def list_orders(
             )
         )
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    if f.sort == "received":
-        order_by: list[Any] = [JobOrder.received_at.asc()]
-    elif f.sort == "-received":
-        order_by = [JobOrder.received_at.desc()]
-    elif f.sort == "deadline":
-        order_by = [JobOrder.processing_deadline.asc()]
-    else:
-        overdue_first = case((overdue_condition(on), 0), else_=1)
-        closed_last = case((JobOrder.status.in_(CLOSED_STATUSES), 1), else_=0)
-        order_by = [overdue_first, closed_last, JobOrder.processing_deadline.asc()]
-    rows = session.scalars(stmt.order_by(*order_by, JobOrder.id).limit(limit).offset(offset))
+    if after is not None:
+        stmt = stmt.where(paging.after(f.sort, on, after))
+    rows = session.scalars(stmt.order_by(*paging.order_by(f.sort, on)).limit(limit).offset(offset))
     return list(rows.unique()), total
 
 

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.joborders.common.cursor import PageLinks
 from services.joborders.common.fields import StrictIn
 
 
@@ -20,3 +21,9 @@ class ShareOut(BaseModel):
     shared_at: datetime
     shared_by_name: str
     jobag_reference: str | None
+
+
+class SharePage(PageLinks):
+    """A page of the a-kasser the order is shared with, in the order it was shared."""
+
+    items: list[ShareOut]

@@ -368,11 +368,11 @@ def test_akasse_sees_details_of_its_own_members_only(
     )
     _add(actor(w.mediator), order_id, matching.add_cv("Jens Hansen", w.akasse))
     _add(actor(w.mediator), order_id, matching.add_cv("Eva Lund", w.akasse2))
-    rows = HttpAs(app, w.caseworker).get(f"/api/orders/{order_id}/candidates").json()
+    rows = HttpAs(app, w.caseworker).get(f"/api/orders/{order_id}/candidates").json()["items"]
     assert sorted((r["name"] or "-") for r in rows) == ["-", "Jens Hansen"]
     hidden = next(r for r in rows if r["name"] is None)
     assert (hidden["cv_id"], hidden["details_visible"]) == (None, False)
-    centre_rows = HttpAs(app, w.mediator2).get(f"/api/orders/{order_id}/candidates").json()
+    centre_rows = HttpAs(app, w.mediator2).get(f"/api/orders/{order_id}/candidates").json()["items"]
     assert sorted(r["name"] for r in centre_rows) == ["Eva Lund", "Jens Hansen"]
 
 
@@ -401,7 +401,7 @@ def test_system_client_proposes_and_records_contact(
         f"/api/orders/{order_id}/candidates/{cid}/contact", json=contact, headers=auth
     )
     assert again.status_code == 200
-    log = HttpAs(app, w.mediator).get(f"/api/orders/{order_id}/log").json()
+    log = HttpAs(app, w.mediator).get(f"/api/orders/{order_id}/log").json()["items"]
     assert [e["type"] for e in log].count("contacted") == 1
 
 

@@ -27,7 +27,7 @@ def test_api_returns_the_log_in_order_with_actor_and_organisation(app: FastAPI, 
     http = HttpAs(app, w.mediator)
     http.patch(f"/api/orders/{order_id}", json={"positions": 3, "version": 1})
     http.post(f"/api/orders/{order_id}/status", json={"status": "inactivated", "version": 2})
-    log = http.get(f"/api/orders/{order_id}/log").json()
+    log = http.get(f"/api/orders/{order_id}/log").json()["items"]
     assert [(e["seq"], e["type"]) for e in log] == [
         (1, "created"),
         (2, "updated"),
