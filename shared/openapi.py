@@ -118,7 +118,8 @@ OPERATIONS: dict[str, Op] = {
     "PUT /api/orders/{order_id}/employer-contact": Op("changeEmployerContact", "orders", etag=True),
     "POST /api/orders/{order_id}/status": Op("changeOrderStatus", "orders", _CONFLICT, etag=True),
     "GET /api/orders/{order_id}/actions": Op("getAllowedActions", "orders"),
-    "POST /api/orders/{order_id}/owner": Op("changeOwner", "orders", etag=True),
+    "POST /api/orders/{order_id}/owners": Op("changeOwner", "orders", etag=True),
+    "POST /api/orders/{order_id}/owner": Op("changeOwnerOldPath", "orders", etag=True),
     "GET /api/orders/{order_id}/owners": Op("listOwnerChanges", "orders"),
     "POST /api/orders/{order_id}/forward": Op(
         "forwardOrder", "orders", (*_CONFLICT, *_IDEMPOTENT), etag=True
@@ -246,6 +247,7 @@ def describe(schema: dict[str, Any]) -> dict[str, Any]:
         for method, operation in item.items():
             _describe_operation(path, method, operation)
     _enums(schemas)
+    _old_names(schemas)
     _examples(schema)
     _drop_unused(schema)
     return schema
@@ -488,6 +490,23 @@ def _enums(schemas: dict[str, Any]) -> None:
         if prop in props:
             title = props[prop].get("title")
             props[prop] = {**patch, **({"title": title} if title else {})}
+
+
+# (schema, old name, new name): request fields renamed for consistency; the server still
+# accepts the old name for now, so the description lists it as deprecated.
+OLD_NAMES = (("OrderQuery", "postal_code", "workplace_postal_code"),)
+
+
+def _old_names(schemas: dict[str, Any]) -> None:
+    for name, old, new in OLD_NAMES:
+        props = schemas.get(name, {}).get("properties", {})
+        if new in props:
+            props[old] = {
+                **props[new],
+                "title": old,
+                "deprecated": True,
+                "description": f"Old name of `{new}`; send `{new}` instead (not both)",
+            }
 
 
 def _examples(schema: dict[str, Any]) -> None:

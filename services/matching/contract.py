@@ -177,6 +177,10 @@ class CvSummary(BaseModel):
 class OrderQuery(StrictModel):
     """A job order as the ranking sees it: the job's requirements and place."""
 
+    # `workplace_postal_code` is the name the orders API uses; `postal_code`, the old
+    # name here, is still accepted (deprecated in the API description).
+    model_config = ConfigDict(validate_by_name=True, validate_by_alias=True)
+
     title: Text200
     occupation_uri: str | None = Field(default=None, max_length=200)
     description: Annotated[str, Field(max_length=10_000)] = ""
@@ -187,7 +191,7 @@ class OrderQuery(StrictModel):
         default_factory=list, max_length=10
     )
     education: list[Text200] = Field(default_factory=list, max_length=10)
-    postal_code: PostalCode | None = None
+    postal_code: PostalCode | None = Field(default=None, alias="workplace_postal_code")
     weekly_hours: float | None = Field(default=None, ge=1, le=80, strict=True)
     start_date: IsoDate | None = None
     # The order model has no required/wanted flag per requirement, so its driving licences

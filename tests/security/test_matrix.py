@@ -33,6 +33,7 @@ def _bodies(w: worlds.World) -> dict[tuple[str, str], dict[str, Any]]:
         ("PUT", "/api/orders/{order_id}/employer-contact"): {"contact_name": "X"},
         ("POST", "/api/orders/{order_id}/status"): {"status": "inactivated", "reason": "x"},
         ("POST", "/api/orders/{order_id}/owner"): {"user_id": str(uuid.uuid4()), **_REASON},
+        ("POST", "/api/orders/{order_id}/owners"): {"user_id": str(uuid.uuid4()), **_REASON},
         ("POST", "/api/orders/{order_id}/forward"): {
             "jobcentre_id": str(ids["centre"]),
             **_REASON,

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import ColumnElement, and_, or_
 from starlette.requests import Request
 
@@ -66,6 +66,9 @@ def after_condition(keys: Sequence[tuple[Any, Any, bool]]) -> ColumnElement[bool
 
 class PageLinks(BaseModel):
     """How to ask for the next page of a list: stable under inserts, unlike an offset."""
+
+    # Always in the answer (null on the last page), so generated clients need no "unset".
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
 
     next_cursor: str | None = Field(
         default=None, description="Pass as `cursor` for the next page; null on the last page"

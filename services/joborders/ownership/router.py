@@ -15,7 +15,9 @@ from shared.errors import PROBLEM_RESPONSES
 router = APIRouter(prefix="/api/orders", tags=["job orders"], responses=PROBLEM_RESPONSES)
 
 
-@router.post("/{order_id}/owner", response_model=OrderOut)
+@router.post("/{order_id}/owners", response_model=OrderOut)
+# The old path, beside `GET .../owners`; kept for existing clients until they move.
+@router.post("/{order_id}/owner", response_model=OrderOut, deprecated=True)
 def change_owner(
     order_id: uuid.UUID,
     body: OwnerChangeIn,

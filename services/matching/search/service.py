@@ -82,7 +82,7 @@ def search_for_order(
     Candidates without a required licence or certificate are left out, or listed after
     the others when the order asks for them (`show_unmet`)."""
     visibility = policy.search_visibility(session, actor, action="cv.search")
-    _require_known_place(query.postal_code, "order.postal_code")
+    _require_known_place(query.postal_code, "order.workplace_postal_code")
     filters = filters or SearchFilters()
     page = scoring.rank_order(session, query, filters, visibility, limit=limit, offset=offset)
     has_required = bool(filters.driving_licences or filters.certificates) or (
