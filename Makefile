@@ -7,7 +7,7 @@ MODEL_DIR := models/all-MiniLM-L6-v2
 # The browser tests drive Debian's Chromium at this path, never a downloaded one.
 JOBBRO_CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test lint install model chromium clean bench
+.PHONY: run test lint install model chromium openapi-linter clean bench
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -50,7 +50,19 @@ chromium:
 		|| echo "could not install chromium; the browser tests will be skipped"; \
 	fi
 
-test: install lint chromium
+# The OpenAPI linter (Redocly CLI, the exact version in its package.json) from the npm
+# registry into tests/api/openapi-lint/node_modules, when npm is present; otherwise its
+# test is skipped and says why.
+OPENAPI_LINT := tests/api/openapi-lint
+openapi-linter:
+	@if command -v npm >/dev/null 2>&1 && [ ! -x $(OPENAPI_LINT)/node_modules/.bin/redocly ]; then \
+		echo "installing the OpenAPI linter ($(OPENAPI_LINT)/package.json)"; \
+		npm install --prefix $(OPENAPI_LINT) --no-audit --no-fund --no-package-lock \
+			--loglevel=error >/dev/null \
+		|| echo "could not install the OpenAPI linter; its test will be skipped"; \
+	fi
+
+test: install lint chromium openapi-linter
 	$(BIN)/python -m pytest
 
 bench: install
