@@ -242,6 +242,10 @@ def describe(schema: dict[str, Any]) -> dict[str, Any]:
     components["securitySchemes"] = _security_schemes()
     components["headers"] = _headers()
     _add_models(schemas, Problem, Liveness, Readiness)
+    # Only the app that serves the subscriptions describes what they receive.
+    if any(p.startswith("/api/webhooks") for p in schema.get("paths", {})) and WEBHOOKS:
+        _add_models(schemas, *(w.payload for w in WEBHOOKS.values()))
+        schema["webhooks"] = {name: _webhook(w) for name, w in WEBHOOKS.items()}
     schema["info"]["description"] = schema["info"].get("description", "") + "\n\n" + _problems_doc()
     for path, item in schema.get("paths", {}).items():
         for method, operation in item.items():
@@ -249,8 +253,88 @@ def describe(schema: dict[str, Any]) -> dict[str, Any]:
     _enums(schemas)
     _old_names(schemas)
     _examples(schema)
+    _ndjson(schema)
     _drop_unused(schema)
     return schema
+
+
+# -- what Jobbro sends: webhooks -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Webhook:
+    payload: type[BaseModel]
+    summary: str
+    description: str
+    headers: dict[str, str]
+
+
+# Filled by the services that send webhooks (shared code does not import services).
+WEBHOOKS: dict[str, Webhook] = {}
+
+
+def register_webhook(name: str, webhook: Webhook) -> None:
+    """Describe a request Jobbro sends to subscribers, in the document's `webhooks`."""
+    WEBHOOKS[name] = webhook
+
+
+def _webhook(webhook: Webhook) -> dict[str, Any]:
+    return {
+        "post": {
+            "operationId": "receive" + webhook.payload.__name__,
+            "summary": webhook.summary,
+            "description": webhook.description,
+            "tags": ["webhooks"],
+            "security": [],
+            "parameters": [
+                {
+                    "name": name,
+                    "in": "header",
+                    "required": True,
+                    "description": about,
+                    "schema": {"type": "string"},
+                }
+                for name, about in webhook.headers.items()
+            ],
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": _ref(webhook.payload.__name__)}},
+            },
+            "responses": {
+                "200": {"description": "Received; any 2xx will do"},
+                "503": {"description": "Any other answer (or none in 10 s): sent again later"},
+            },
+        }
+    }
+
+
+_NDJSON_EXAMPLE = (
+    '{"external_id": "jobnet-4711", "name": "Ali Hassan", "headline": "Lagermedarbejder", '
+    '"professional_competences": ["truckkørsel"], "postal_code": "8500"}\n'
+    '{"external_id": "jobnet-4712", "name": "Eva Lund", "headline": "Smed", '
+    '"certificates": ["Svejsecertifikat"], "postal_code": "8400"}\n'
+)
+
+
+def _ndjson(schema: dict[str, Any]) -> None:
+    """The bulk CV upsert is NDJSON, which generators skip: say what a line is."""
+    operation = schema["paths"].get("/api/matching/cvs/bulk", {}).get("post")
+    if not operation:
+        return
+    media = operation["requestBody"]["content"].get("application/x-ndjson")
+    if media is None:
+        return
+    media["example"] = _NDJSON_EXAMPLE
+    media["schema"] = {
+        "type": "string",
+        "description": "One JSON object per line: a `CvBody` plus its `external_id`",
+    }
+    operation["description"] = (
+        operation.get("description", "")
+        + "\n\nEach line is a `CvBody` (as `upsertCv` takes) with the CV's `external_id` added. "
+        "Send it with a plain HTTP client: `curl -H 'Content-Type: application/x-ndjson' "
+        "--data-binary @cvs.ndjson …/api/matching/cvs/bulk`."
+    )
 
 
 def _describe_operation(path: str, method: str, operation: dict[str, Any]) -> None:
@@ -552,6 +636,11 @@ REQUEST_EXAMPLES: dict[str, Any] = {
         "reason": "Arbejdsgiver venter",
     },
     "PATCH /api/orders/{order_id}": {"positions": 3},
+    "POST /api/webhooks": {
+        "url": "https://sag.3f.dk/jobbro/events",
+        "events": ["order.taken", "candidate.referred", "candidate.hired", "order.closed"],
+        "description": "3F sagssystem",
+    },
 }
 
 

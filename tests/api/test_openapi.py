@@ -199,3 +199,36 @@ def test_the_document_passes_redocly_recommended_rules(doc: dict[str, Any], tmp_
     errors = [p for p in report["problems"] if p["severity"] == "error"]
     assert errors == [], json.dumps(errors, indent=1)[:3000]
     assert report["totals"]["errors"] == 0
+
+
+def test_webhook_deliveries_and_the_ndjson_bulk_are_described(doc: dict[str, Any]) -> None:
+    hook = doc["webhooks"]["orderEvent"]["post"]
+    body = hook["requestBody"]["content"]["application/json"]["schema"]
+    assert body == {"$ref": "#/components/schemas/WebhookPayload"}
+    payload = doc["components"]["schemas"]["WebhookPayload"]
+    assert doc["components"]["schemas"]["WebhookEvent"]["enum"] == [
+        "order.taken", "candidate.referred", "candidate.hired", "order.closed",
+        "order.forward_refused",
+    ]  # fmt: skip
+    assert set(payload["required"]) == {"type", "timestamp", "data"}
+    headers = {p["name"] for p in hook["parameters"]}
+    assert headers == {"webhook-id", "webhook-timestamp", "webhook-signature"}
+    created = doc["paths"]["/api/webhooks"]["post"]["responses"]["201"]
+    assert "Location" in created["headers"]
+    assert "secret" in doc["components"]["schemas"]["SubscriptionCreated"]["properties"]
+    assert "secret" not in doc["components"]["schemas"]["SubscriptionOut"]["properties"]
+    bulk = doc["paths"]["/api/matching/cvs/bulk"]["post"]["requestBody"]["content"]
+    lines = bulk["application/x-ndjson"]["example"].splitlines()
+    assert all("external_id" in json.loads(line) for line in lines)
+    assert "webhooks" not in create_matching().openapi()
+
+
+def test_every_list_an_integrator_reads_pages_by_cursor(doc: dict[str, Any]) -> None:
+    for path in ("/api/orders", "/api/orders/{order_id}/log", "/api/orders/{order_id}/candidates",
+                 "/api/orders/{order_id}/shares", "/api/notifications",
+                 "/api/webhooks/{subscription_id}/deliveries"):  # fmt: skip
+        operation = doc["paths"][path]["get"]
+        assert "cursor" in {p["name"] for p in operation["parameters"]}, path
+        ref = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+        page = doc["components"]["schemas"][ref.rsplit("/", 1)[1]]
+        assert {"items", "next_cursor", "next"} <= set(page["required"]), path

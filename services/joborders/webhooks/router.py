@@ -16,7 +16,9 @@ from services.joborders.webhooks.schemas import (
     SubscriptionIn,
     SubscriptionList,
     SubscriptionOut,
+    WebhookPayload,
 )
+from shared import openapi
 from shared.auth import CurrentActor, SessionDep
 from shared.errors import PROBLEM_RESPONSES
 
@@ -91,3 +93,19 @@ def list_deliveries(
         next_cursor=next_cursor,
         next=cursors.next_link(request, next_cursor),
     )
+
+
+openapi.register_webhook(
+    "orderEvent",
+    openapi.Webhook(
+        payload=WebhookPayload,
+        summary="An event on an order the subscriber's organisation sees",
+        description="Sent to each subscription that wants the event (`POST /api/webhooks`), "
+        "signed the Standard Webhooks way; see docs/integration.md#webhooks.",
+        headers={
+            "webhook-id": "The delivery's id, the same on every retry: dedupe on it",
+            "webhook-timestamp": "Unix seconds when this attempt was signed",
+            "webhook-signature": "`v1,` + base64 HMAC-SHA256 of `{id}.{timestamp}.{body}`",
+        },
+    ),
+)
