@@ -299,3 +299,14 @@ def test_production_refuses_plain_http_and_internal_hosts(monkeypatch: pytest.Mo
         with pytest.raises(ValidationFailed):
             check_url(url)
     assert check_url("https://akasse.example/hooks") == "https://akasse.example/hooks"
+
+
+def test_migration_0007_creates_exactly_the_webhook_tables(database: str) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from shared.db import Base
+
+    with db.get_engine().connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert [d for d in diff if "webhook" in repr(d)] == []
