@@ -51,7 +51,7 @@ def test_owners_is_one_collection_to_read_and_to_change(
     back = {"new_owner_id": str(w.mediator.id), "reason": "Tilbage", "version": 2}
     r = HttpAs(app, w.mediator2).post(f"/api/orders/{order_id}/owner", json=back)
     assert r.status_code == 200, r.text
-    history = http.get(f"/api/orders/{order_id}/owners").json()
+    history = http.get(f"/api/orders/{order_id}/owners").json()["items"]
     assert [h["reason"] for h in history][-2:] == ["Ferie", "Tilbage"]
     paths = doc["paths"]
     assert paths["/api/orders/{order_id}/owners"]["post"]["operationId"] == "changeOwner"

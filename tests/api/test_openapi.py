@@ -225,7 +225,8 @@ def test_webhook_deliveries_and_the_ndjson_bulk_are_described(doc: dict[str, Any
 
 def test_every_list_an_integrator_reads_pages_by_cursor(doc: dict[str, Any]) -> None:
     for path in ("/api/orders", "/api/orders/{order_id}/log", "/api/orders/{order_id}/candidates",
-                 "/api/orders/{order_id}/shares", "/api/notifications",
+                 "/api/orders/{order_id}/shares", "/api/orders/{order_id}/owners",
+                 "/api/notifications",
                  "/api/webhooks/{subscription_id}/deliveries"):  # fmt: skip
         operation = doc["paths"][path]["get"]
         assert "cursor" in {p["name"] for p in operation["parameters"]}, path

@@ -1,14 +1,21 @@
 """Mediation-ownership endpoints: hand-over, take-over and the owner history."""
 
 import uuid
+from datetime import datetime
+from typing import Annotated
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Query, Request, Response
 
+from services.joborders.common import cursor as cursors
 from services.joborders.deps import IfMatchHeader, expected_version
 from services.joborders.orders.schemas import OrderOut
 from services.joborders.orders.views import order_with_etag
 from services.joborders.ownership import service as ownership
-from services.joborders.ownership.schemas import OwnerChangeIn, OwnerChangeOut
+from services.joborders.ownership.schemas import (
+    OwnerChangeIn,
+    OwnerChangeOut,
+    OwnerChangePage,
+)
 from shared.auth import CurrentActor, SessionDep
 from shared.errors import PROBLEM_RESPONSES
 
@@ -39,10 +46,27 @@ def change_owner(
     return order_with_etag(response, order, actor)
 
 
-@router.get("/{order_id}/owners", response_model=list[OwnerChangeOut])
+@router.get("/{order_id}/owners", response_model=OwnerChangePage)
 def owner_history(
-    order_id: uuid.UUID, actor: CurrentActor, session: SessionDep
-) -> list[OwnerChangeOut]:
-    """Who owned the order and why it changed."""
+    order_id: uuid.UUID,
+    actor: CurrentActor,
+    session: SessionDep,
+    request: Request,
+    cursor: Annotated[
+        str | None, Query(max_length=500, description="`next_cursor` of the previous page")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 100,
+) -> OwnerChangePage:
+    """Who owned the order and why it changed, oldest first."""
+    after = cursors.decode(cursor, datetime, uuid.UUID)
     rows = ownership.owner_history(session, actor, order_id=order_id)
-    return [OwnerChangeOut.model_validate(r) for r in rows]
+    if after is not None:
+        rows = [r for r in rows if (r.at, r.id) > after]
+    page = rows[:limit]
+    last = page[-1] if len(rows) > limit else None
+    next_cursor = cursors.encode(last.at, last.id) if last is not None else None
+    return OwnerChangePage(
+        items=[OwnerChangeOut.model_validate(r) for r in page],
+        next_cursor=next_cursor,
+        next=cursors.next_link(request, next_cursor),
+    )

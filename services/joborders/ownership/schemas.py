@@ -5,6 +5,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.joborders.common.cursor import PageLinks
 from services.joborders.common.fields import Email, Reason, StrictIn
 from services.joborders.models import OwnerChangeKind
 
@@ -28,3 +29,9 @@ class OwnerChangeOut(BaseModel):
     changed_by_name: str
     changed_by_organisation_id: uuid.UUID
     reason: str
+
+
+class OwnerChangePage(PageLinks):
+    """A page of the owner history, oldest first."""
+
+    items: list[OwnerChangeOut]

@@ -155,5 +155,5 @@ def test_api_owner_history_lists_every_change(app: FastAPI, w: World) -> None:
         json={"new_owner_email": w.mediator2.email, "reason": "Ferie", "version": 1},
     )
     assert r.status_code == 200, r.text
-    history = http.get(f"/api/orders/{order_id}/owners").json()
+    history = http.get(f"/api/orders/{order_id}/owners").json()["items"]
     assert [h["kind"] for h in history] == ["initial", "hand_over"]
