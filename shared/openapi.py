@@ -325,8 +325,9 @@ def _ndjson(schema: dict[str, Any]) -> None:
     if media is None:
         return
     media["example"] = _NDJSON_EXAMPLE
+    # Kept `format: binary`: the body is a stream of lines, not one JSON value.
     media["schema"] = {
-        "type": "string",
+        **media.get("schema", {}),
         "description": "One JSON object per line: a `CvBody` plus its `external_id`",
     }
     operation["description"] = (
