@@ -301,6 +301,21 @@ def test_production_refuses_plain_http_and_internal_hosts(monkeypatch: pytest.Mo
     assert check_url("https://akasse.example/hooks") == "https://akasse.example/hooks"
 
 
+def test_production_does_not_send_to_a_name_that_resolves_inside(
+    app: FastAPI, w: World, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    akasse, _ = _system(app, w.akasse)
+    _subscribe(akasse, receiver.url.replace("127.0.0.1", "localhost"))
+    monkeypatch.setattr(get_settings(), "env", "production")
+    order_id = new_order(actor(w.caseworker), placement_deadline=date(2027, 2, 1))
+    assert run(orders.close_expired_orders, on=date(2027, 3, 1)) == [order_id]
+    assert receiver.requests == []
+    with db.unit_of_work() as s:
+        (row,) = s.scalars(select(WebhookDelivery)).all()
+    assert row.status is DeliveryStatus.PENDING
+    assert "internal address" in (row.last_error or "")
+
+
 def test_migration_0007_creates_exactly_the_webhook_tables(database: str) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext

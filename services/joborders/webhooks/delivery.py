@@ -12,12 +12,15 @@ system whose organisation lost sight of the order, or whose key was revoked, get
 nothing (the delivery is `withheld`).
 """
 
+import ipaddress
 import json
 import logging
+import socket
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
+from urllib.parse import urlsplit
 
 import httpx
 from pydantic import Field
@@ -42,6 +45,7 @@ from services.joborders.webhooks.schemas import (
 from shared import audit
 from shared.actor import Actor
 from shared.db import unit_of_work, utcnow
+from shared.settings import get_settings
 
 log = logging.getLogger("jobbro.webhooks")
 
@@ -180,7 +184,30 @@ def _payload(
     return body, discloses
 
 
+def _internal_address(url: str) -> str | None:
+    """Outside development: refuse a host that resolves into a private network now.
+
+    Registration checks literal addresses; a name can point anywhere later, so the
+    name is resolved again before each try (not proof against a rebinding resolver,
+    which the production network's egress rules must stop).
+    """
+    if get_settings().env in ("development", "test"):
+        return None
+    host = urlsplit(url).hostname or ""
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except OSError as exc:
+        return f"cannot resolve {host}: {exc}"[:500]
+    for info in infos:
+        ip = ipaddress.ip_address(str(info[4][0]).split("%")[0])
+        if ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved:
+            return f"{host} resolves to an internal address; not sent"
+    return None
+
+
 def _post(send: _Send, delivery_id: uuid.UUID) -> tuple[int | None, str | None]:
+    if (refused := _internal_address(send.url)) is not None:
+        return None, refused
     headers = signing.headers(send.secret, str(delivery_id), send.body)
     try:
         response = httpx.post(
