@@ -3,13 +3,19 @@
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
+import services.contact.models
 import services.joborders.models
 import services.matching.models
 import shared.models
 from shared.db import Base
 
 # Importing the model modules registers every table on Base.metadata.
-MODEL_MODULES = (shared.models, services.joborders.models, services.matching.models)
+MODEL_MODULES = (
+    shared.models,
+    services.joborders.models,
+    services.matching.models,
+    services.contact.models,
+)
 config = context.config
 target_metadata = Base.metadata
 

@@ -20,7 +20,11 @@ from shared.settings import get_settings
 
 log = logging.getLogger("jobbro.tasks")
 
-TASK_MODULES = ["services.joborders.tasks", "services.matching.index.tasks"]
+TASK_MODULES = [
+    "services.joborders.tasks",
+    "services.matching.index.tasks",
+    "services.contact.tasks",
+]
 
 # The longest task that is acknowledged late (embedding a chunk: hard limit 1300 s) plus a
 # margin. Redis redelivers an unacknowledged task after this long, so a task whose worker
@@ -79,6 +83,15 @@ def _make_celery() -> Celery:
             "reconcile-index": {
                 "task": "matching.reconcile_index",
                 "schedule": RECONCILE_INTERVAL_SECONDS,
+            },
+            # Daily; each pair's list is rebuilt at its agreed interval (weekly by default).
+            "build-interview-lists": {
+                "task": "contact.build_interview_lists",
+                "schedule": 24 * 60 * 60,
+            },
+            "apply-interview-reply-deadlines": {
+                "task": "contact.apply_reply_deadlines",
+                "schedule": 60 * 60,
             },
         },
     )
