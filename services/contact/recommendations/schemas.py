@@ -5,7 +5,14 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
 
 from services.contact.models import OfferKind, RecommendationStatus
 from services.joborders.common.fields import Email, StrictIn, Text200
@@ -30,7 +37,9 @@ class RecommendationIn(StrictIn):
     end_date: date
     weekly_hours: Annotated[float, Field(ge=1, le=48)]
     price: Annotated[Decimal, Field(ge=0, le=10_000_000, decimal_places=2)] | None = Field(
-        default=None, description="Required for a course or education (offer_kind guidance)"
+        default=None,
+        validate_default=True,
+        description="Required for a course or education (offer_kind guidance)",
     )
     provider_name: Text200
     provider_address: Address
@@ -48,13 +57,22 @@ class RecommendationIn(StrictIn):
     caseworker_email: Email | None = Field(default=None, description="Default: the caller")
     caseworker_phone: Phone
 
-    @model_validator(mode="after")
-    def _rules(self) -> "RecommendationIn":
-        if self.end_date < self.start_date:
+    # Field validators rather than one model check, so a form shows these beside the
+    # other missing fields at once (a model check only runs once every field passed).
+    @field_validator("end_date")
+    @classmethod
+    def _after_start(cls, value: date, info: ValidationInfo) -> date:
+        start = info.data.get("start_date")
+        if start is not None and value < start:
             raise ValueError("end_date before start_date")
-        if self.offer_kind is OfferKind.GUIDANCE and self.price is None:
+        return value
+
+    @field_validator("price")
+    @classmethod
+    def _price_for_courses(cls, value: Decimal | None, info: ValidationInfo) -> Decimal | None:
+        if value is None and info.data.get("offer_kind") is OfferKind.GUIDANCE:
             raise ValueError("price is required for a course or education")
-        return self
+        return value
 
 
 class DecisionIn(StrictIn):
