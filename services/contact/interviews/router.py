@@ -39,7 +39,7 @@ def detail(session: Session, interview: JointInterview) -> InterviewDetail:
     )
 
 
-@router.get("", response_model=InterviewPage, operation_id="listInterviews")
+@router.get("", response_model=InterviewPage)
 def list_interviews(
     actor: CurrentActor,
     session: SessionDep,
@@ -55,14 +55,14 @@ def list_interviews(
     return InterviewPage(items=[InterviewOut.model_validate(r) for r in rows], total=total)
 
 
-@router.post("/lists", response_model=ListsBuilt, operation_id="buildInterviewLists")
+@router.post("/lists", response_model=ListsBuilt)
 def build_lists(actor: CurrentActor, session: SessionDep) -> ListsBuilt:
     """Build the invitation lists now instead of waiting for the weekly run (a jobcentre)."""
     require_org_kind(actor, OrgKind.JOBCENTRE, action="interview.build_lists")
     return ListsBuilt(added=planning.build_lists(session, force=True))
 
 
-@router.get("/{interview_id}", response_model=InterviewDetail, operation_id="getInterview")
+@router.get("/{interview_id}", response_model=InterviewDetail)
 def get_interview(
     interview_id: uuid.UUID, actor: CurrentActor, session: SessionDep
 ) -> InterviewDetail:
@@ -70,9 +70,7 @@ def get_interview(
     return detail(session, service.get(session, actor, interview_id))
 
 
-@router.post(
-    "/{interview_id}/proposal", response_model=InterviewDetail, operation_id="proposeTimes"
-)
+@router.post("/{interview_id}/proposal", response_model=InterviewDetail)
 def propose_times(
     interview_id: uuid.UUID, body: ProposalIn, actor: CurrentActor, session: SessionDep
 ) -> InterviewDetail:
@@ -83,7 +81,6 @@ def propose_times(
 @router.post(
     "/{interview_id}/confirmation",
     response_model=InterviewDetail,
-    operation_id="confirmInterview",
 )
 def confirm_interview(
     interview_id: uuid.UUID, body: ConfirmIn, actor: CurrentActor, session: SessionDep
@@ -92,7 +89,7 @@ def confirm_interview(
     return detail(session, service.confirm(session, actor, interview_id, data=body))
 
 
-@router.post("/{interview_id}/move", response_model=InterviewDetail, operation_id="moveInterview")
+@router.post("/{interview_id}/move", response_model=InterviewDetail)
 def move_interview(
     interview_id: uuid.UUID, body: MoveIn, actor: CurrentActor, session: SessionDep
 ) -> InterviewDetail:
@@ -100,9 +97,7 @@ def move_interview(
     return detail(session, service.move(session, actor, interview_id, data=body))
 
 
-@router.post(
-    "/{interview_id}/cancellation", response_model=InterviewDetail, operation_id="cancelInterview"
-)
+@router.post("/{interview_id}/cancellation", response_model=InterviewDetail)
 def cancel_interview(
     interview_id: uuid.UUID, body: CancelIn, actor: CurrentActor, session: SessionDep
 ) -> InterviewDetail:
@@ -110,7 +105,7 @@ def cancel_interview(
     return detail(session, service.cancel(session, actor, interview_id, data=body))
 
 
-@router.post("/{interview_id}/held", response_model=InterviewDetail, operation_id="markHeld")
+@router.post("/{interview_id}/held", response_model=InterviewDetail)
 def mark_held(interview_id: uuid.UUID, actor: CurrentActor, session: SessionDep) -> InterviewDetail:
     """The jobcentre records that the interview took place."""
     return detail(session, service.mark_held(session, actor, interview_id))

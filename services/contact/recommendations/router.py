@@ -40,7 +40,6 @@ def detail(session: Session, rec: Recommendation) -> RecommendationDetail:
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=RecommendationDetail,
-    operation_id="createRecommendation",
 )
 def create_recommendation(
     body: RecommendationIn,
@@ -53,7 +52,7 @@ def create_recommendation(
     return detail(session, rec)
 
 
-@router.get("", response_model=RecommendationPage, operation_id="listRecommendations")
+@router.get("", response_model=RecommendationPage)
 def list_recommendations(
     actor: CurrentActor,
     session: SessionDep,
@@ -70,9 +69,7 @@ def list_recommendations(
     )
 
 
-@router.get(
-    "/{recommendation_id}", response_model=RecommendationDetail, operation_id="getRecommendation"
-)
+@router.get("/{recommendation_id}", response_model=RecommendationDetail)
 def get_recommendation(
     recommendation_id: uuid.UUID, actor: CurrentActor, session: SessionDep
 ) -> RecommendationDetail:
@@ -83,7 +80,6 @@ def get_recommendation(
 @router.post(
     "/{recommendation_id}/decision",
     response_model=RecommendationDetail,
-    operation_id="decideRecommendation",
 )
 def decide_recommendation(
     recommendation_id: uuid.UUID, body: DecisionIn, actor: CurrentActor, session: SessionDep
@@ -95,7 +91,6 @@ def decide_recommendation(
 @router.put(
     "/{recommendation_id}",
     response_model=RecommendationDetail,
-    operation_id="amendRecommendation",
 )
 def amend_recommendation(
     recommendation_id: uuid.UUID, body: RecommendationIn, actor: CurrentActor, session: SessionDep
