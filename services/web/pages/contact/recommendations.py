@@ -32,6 +32,7 @@ from shared.actor import Actor
 from shared.auth import CurrentActor
 from shared.db import utcnow
 from shared.errors import AppError, ValidationFailed
+from shared.models import Organisation, OrgKind
 
 router = APIRouter(include_in_schema=False)
 BASE = "/samarbejde/indstillinger"
@@ -108,17 +109,28 @@ def _member_choice(
     found: list[dict[str, Any]] = []
     text = search.strip().casefold()
     if text and actor.is_akasse:
-        for m in unemployed_members(session, actor.organisation_id):
-            if text in m.name.casefold():
-                found.append(
-                    {
-                        "id": str(m.cv_id),
-                        "name": m.name,
-                        "since": m.unemployed_since,
-                    }
-                )
-            if len(found) == 20:
-                break
+        centres = {
+            o.id: o.name
+            for o in session.scalars(
+                select(Organisation).where(Organisation.kind == OrgKind.JOBCENTRE)
+            )
+        }
+        matches = [
+            m
+            for m in unemployed_members(session, actor.organisation_id)
+            if text in m.name.casefold()
+        ]
+        for m in sorted(matches, key=lambda m: m.name)[:20]:
+            found.append(
+                {
+                    "id": str(m.cv_id),
+                    "name": m.name,
+                    "since": m.unemployed_since,
+                    "postal_code": m.postal_code,
+                    # Where the recommendation will go: the jobcentre of the member's address.
+                    "jobcentre": centres.get(m.jobcentre_id) if m.jobcentre_id else None,
+                }
+            )
         audit.record(session, actor, "member.search", subject_type="cv", detail=f"{len(found)}")
     return chosen, found
 
