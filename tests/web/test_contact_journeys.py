@@ -27,11 +27,14 @@ def test_a_recommendation_from_form_to_decision(page: Page) -> None:
     assert_accessible(page)
 
     # Compose one: pick a member, leave required fields out, see Danish errors at the fields.
-    page.get_by_role("link", name="Ny indstilling om tidligt tilbud").click()
+    page.get_by_role("button", name="Ny indstilling om tidligt tilbud").click()
     page.get_by_label("Søg blandt a-kassens ledige medlemmer (navn)").fill("e")
     page.get_by_role("button", name="Søg").click()
     assert_accessible(page)
-    page.locator("ul.members a").first.click()
+    # A member in Norddjurs, so the demo's jobcentre gets it.
+    page.locator("ul.members li").filter(has_text="Jobcenter Norddjurs").first.get_by_role(
+        "link"
+    ).click()
     page.get_by_label("Tilbud efter reglerne").select_option("guidance")
     page.get_by_label("Tilbuddets titel").fill("Truckcertifikat B")
     start = (utcnow() + timedelta(days=30)).astimezone(COPENHAGEN).date()
@@ -72,24 +75,24 @@ def test_a_recommendation_from_form_to_decision(page: Page) -> None:
         "link"
     ).click()
     url = _path(page)
-    page.get_by_label("Afgørelse", exact=True).select_option("more_information")
+    page.get_by_role("combobox", name="Afgørelse").select_option("more_information")
     page.get_by_role("button", name="Gem afgørelse").click()
     expect(page.locator("#decision").get_by_text("Skriv en begrundelse")).to_be_visible()
-    page.get_by_label("Afgørelse", exact=True).select_option("more_information")
+    page.get_by_role("combobox", name="Afgørelse").select_option("more_information")
     page.get_by_label("Begrundelse").fill("Hvilket hold starter først?")
     page.get_by_role("button", name="Gem afgørelse").click()
     expect(page.get_by_text("Jobcentret beder om flere oplysninger").first).to_be_visible()
 
     log_in(page, AKASSE)
     page.goto(url)
-    page.get_by_role("link", name="Ret og send indstillingen igen").click()
+    page.get_by_role("button", name="Ret og send indstillingen igen").click()
     page.get_by_label("Medlemmets egen motivation for tilbuddet").fill("Holdet i januar passer.")
     page.get_by_role("button", name="Send rettet indstilling").click()
     expect(page.get_by_text("Indstillingen er rettet og sendt igen.")).to_be_visible()
 
     log_in(page, JOBCENTRE)
     page.goto(url)
-    page.get_by_label("Afgørelse", exact=True).select_option("granted")
+    page.get_by_role("combobox", name="Afgørelse").select_option("granted")
     page.get_by_role("button", name="Gem afgørelse").click()
     expect(page.get_by_text("Afgørelsen er gemt, og a-kassen har fået besked.")).to_be_visible()
     expect(page.get_by_text("Bevilget").first).to_be_visible()
