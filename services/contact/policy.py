@@ -5,6 +5,10 @@ and organisations outside the case get the same 404 as for an unknown id, audite
 """
 
 import uuid
+from typing import Protocol, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from shared.actor import Actor
 from shared.audit import RefusedAsNotFound
@@ -16,22 +20,34 @@ def is_party(actor: Actor, *, akasse_id: uuid.UUID, jobcentre_id: uuid.UUID) -> 
     return actor.organisation_id in (akasse_id, jobcentre_id)
 
 
-def require_party(
+class Case(Protocol):
+    akasse_organisation_id: uuid.UUID
+    jobcentre_organisation_id: uuid.UUID
+
+
+C = TypeVar("C", bound=Case)
+
+
+def case_or_404(
+    session: Session,
     actor: Actor,
+    model: type[C],
+    case_id: uuid.UUID,
     *,
-    akasse_id: uuid.UUID,
-    jobcentre_id: uuid.UUID,
     action: str,
-    subject_type: str,
-    subject_id: uuid.UUID,
-) -> None:
-    if not is_party(actor, akasse_id=akasse_id, jobcentre_id=jobcentre_id):
+    subject: str,
+    lock: bool = False,
+) -> C:
+    """The case when the caller is one of its parties; otherwise the 404 of an unknown id."""
+    stmt = select(model).where(model.id == case_id)  # type: ignore[attr-defined]
+    case = session.scalar(stmt.with_for_update() if lock else stmt)
+    if case is None or not is_party(
+        actor, akasse_id=case.akasse_organisation_id, jobcentre_id=case.jobcentre_organisation_id
+    ):
         raise RefusedAsNotFound(
-            f"No such {subject_type}",
-            action=action,
-            subject_type=subject_type,
-            subject_id=subject_id,
+            f"No such {subject}", action=action, subject_type=subject, subject_id=case_id
         )
+    return case
 
 
 def require_side(actor: Actor, organisation_id: uuid.UUID, *, action: str, who: str) -> None:

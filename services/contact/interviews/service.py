@@ -18,7 +18,6 @@ from services.contact.notify import tell
 from services.joborders.common.workdays import COPENHAGEN, aware, local_date
 from shared import audit
 from shared.actor import Actor
-from shared.audit import RefusedAsNotFound
 from shared.db import utcnow
 from shared.errors import InvalidState, ValidationFailed
 from shared.models import Organisation
@@ -33,16 +32,35 @@ def _when(moment: datetime) -> str:
 def _visible(
     session: Session, actor: Actor, interview_id: uuid.UUID, action: str, *, lock: bool = False
 ) -> JointInterview:
-    stmt = select(JointInterview).where(JointInterview.id == interview_id)
-    interview = session.scalar(stmt.with_for_update() if lock else stmt)
-    if interview is None or not policy.is_party(
-        actor,
-        akasse_id=interview.akasse_organisation_id,
-        jobcentre_id=interview.jobcentre_organisation_id,
-    ):
-        raise RefusedAsNotFound(
-            "No such interview", action=action, subject_type=SUBJECT, subject_id=interview_id
-        )
+    return policy.case_or_404(
+        session, actor, JointInterview, interview_id, action=action, subject=SUBJECT, lock=lock
+    )
+
+
+def _changed(
+    session: Session,
+    actor: Actor,
+    interview: JointInterview,
+    *,
+    action: str,
+    step: str,
+    detail: dict[str, str | None],
+    tell_org: uuid.UUID,
+    message: str,
+) -> JointInterview:
+    """Every change: a new version, a step in the history, the other side told, audited."""
+    interview.version += 1
+    history.log_step(
+        session, actor, subject_type=SUBJECT, subject_id=interview.id, kind=step, detail=detail
+    )
+    tell(
+        session,
+        tell_org,
+        kind="interview",
+        dedupe_key=f"interview:{interview.id}:v{interview.version}",
+        message=message,
+    )
+    audit.record(session, actor, action, subject_type=SUBJECT, subject_id=interview.id)
     return interview
 
 
@@ -134,27 +152,20 @@ def propose(
     if data.jobseeker_wishes is not None:
         interview.jobseeker_wishes = data.jobseeker_wishes or None
     interview.status = InterviewStatus.PROPOSED
-    interview.version += 1
-    history.log_step(
+    times = ", ".join(_when(t) for t in sorted(data.times))
+    return _changed(
         session,
         actor,
-        subject_type=SUBJECT,
-        subject_id=interview.id,
-        kind="proposed",
-        detail={"times": ", ".join(_when(t) for t in sorted(data.times))},
-    )
-    tell(
-        session,
-        interview.jobcentre_organisation_id,
-        kind="interview",
-        dedupe_key=f"interview:{interview.id}:v{interview.version}",
+        interview,
+        action=action,
+        step="proposed",
+        detail={"times": times},
+        tell_org=interview.jobcentre_organisation_id,
         message=(
             f"A-kassen foreslår tider til den fælles jobsamtale med {interview.person_name}: "
-            + ", ".join(_when(t) for t in sorted(data.times))
+            f"{times}"
         ),
     )
-    audit.record(session, actor, action, subject_type=SUBJECT, subject_id=interview.id)
-    return interview
 
 
 def _invite(session: Session, interview: JointInterview, kind: str, note: str) -> None:
@@ -200,26 +211,18 @@ def confirm(
     interview.meeting_at = aware(data.meeting_at)
     interview.meeting_form = data.meeting_form
     interview.status = InterviewStatus.CONFIRMED
-    interview.version += 1
     when = _when(interview.meeting_at)
-    history.log_step(
+    _invite(session, interview, "invitation", f"Indkaldelse til fælles jobsamtale {when}")
+    return _changed(
         session,
         actor,
-        subject_type=SUBJECT,
-        subject_id=interview.id,
-        kind="confirmed",
+        interview,
+        action=action,
+        step="confirmed",
         detail={"meeting_at": when, "form": FORM_DA[data.meeting_form.value]},
-    )
-    _invite(session, interview, "invitation", f"Indkaldelse til fælles jobsamtale {when}")
-    tell(
-        session,
-        interview.akasse_organisation_id,
-        kind="interview",
-        dedupe_key=f"interview:{interview.id}:v{interview.version}",
+        tell_org=interview.akasse_organisation_id,
         message=f"Fælles jobsamtale med {interview.person_name} er fastlagt: {when}.",
     )
-    audit.record(session, actor, action, subject_type=SUBJECT, subject_id=interview.id)
-    return interview
 
 
 def move(
@@ -233,29 +236,21 @@ def move(
     _in_future(data.meeting_at, "meeting_at")
     before = _when(interview.meeting_at) if interview.meeting_at else "-"
     interview.meeting_at = aware(data.meeting_at)
-    interview.version += 1
     when = _when(interview.meeting_at)
-    history.log_step(
+    _invite(session, interview, "change", f"Samtalen er flyttet fra {before} til {when}")
+    return _changed(
         session,
         actor,
-        subject_type=SUBJECT,
-        subject_id=interview.id,
-        kind="moved",
+        interview,
+        action=action,
+        step="moved",
         detail={"from": before, "to": when, "reason": data.reason},
-    )
-    _invite(session, interview, "change", f"Samtalen er flyttet fra {before} til {when}")
-    tell(
-        session,
-        _other_side(interview, actor),
-        kind="interview",
-        dedupe_key=f"interview:{interview.id}:v{interview.version}",
+        tell_org=_other_side(interview, actor),
         message=(
             f"{actor.organisation_name} har flyttet den fælles jobsamtale med "
             f"{interview.person_name} fra {before} til {when}. Begrundelse: {data.reason}"
         ),
     )
-    audit.record(session, actor, action, subject_type=SUBJECT, subject_id=interview.id)
-    return interview
 
 
 def cancel(
@@ -272,30 +267,21 @@ def cancel(
     was_called = interview.status is InterviewStatus.CONFIRMED
     interview.status = InterviewStatus.CANCELLED
     interview.cancelled_reason = data.reason
-    interview.version += 1
-    history.log_step(
-        session,
-        actor,
-        subject_type=SUBJECT,
-        subject_id=interview.id,
-        kind="cancelled_same_day" if same_day else "cancelled",
-        detail={"reason": data.reason},
-    )
     if was_called:
         _invite(session, interview, "cancellation", f"Samtalen er aflyst: {data.reason}")
-    prefix = "Afbud samme dag: " if same_day else ""
-    tell(
+    return _changed(
         session,
-        _other_side(interview, actor),
-        kind="interview",
-        dedupe_key=f"interview:{interview.id}:v{interview.version}",
+        actor,
+        interview,
+        action=action,
+        step="cancelled_same_day" if same_day else "cancelled",
+        detail={"reason": data.reason},
+        tell_org=_other_side(interview, actor),
         message=(
-            f"{prefix}{actor.organisation_name} har aflyst den fælles jobsamtale med "
-            f"{interview.person_name}. Begrundelse: {data.reason}"
+            f"{'Afbud samme dag: ' if same_day else ''}{actor.organisation_name} har aflyst den "
+            f"fælles jobsamtale med {interview.person_name}. Begrundelse: {data.reason}"
         ),
     )
-    audit.record(session, actor, action, subject_type=SUBJECT, subject_id=interview.id)
-    return interview
 
 
 def mark_held(session: Session, actor: Actor, interview_id: uuid.UUID) -> JointInterview:

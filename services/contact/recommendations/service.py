@@ -169,15 +169,9 @@ def _get(session: Session, rec_id: uuid.UUID) -> Recommendation:
 def _visible(
     session: Session, actor: Actor, rec_id: uuid.UUID, action: str, *, lock: bool = False
 ) -> Recommendation:
-    stmt = select(Recommendation).where(Recommendation.id == rec_id)
-    rec = session.scalar(stmt.with_for_update() if lock else stmt)
-    if rec is None or not policy.is_party(
-        actor, akasse_id=rec.akasse_organisation_id, jobcentre_id=rec.jobcentre_organisation_id
-    ):
-        raise RefusedAsNotFound(
-            "No such recommendation", action=action, subject_type=SUBJECT, subject_id=rec_id
-        )
-    return rec
+    return policy.case_or_404(
+        session, actor, Recommendation, rec_id, action=action, subject=SUBJECT, lock=lock
+    )
 
 
 def get(session: Session, actor: Actor, rec_id: uuid.UUID) -> Recommendation:
