@@ -3,6 +3,7 @@
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
+import services.contact.models
 import services.joborders.models
 import services.joborders.webhooks.models
 import services.matching.models
@@ -15,6 +16,7 @@ MODEL_MODULES = (
     services.joborders.models,
     services.joborders.webhooks.models,
     services.matching.models,
+    services.contact.models,
 )
 config = context.config
 target_metadata = Base.metadata

@@ -56,6 +56,8 @@ TAGS: list[dict[str, str]] = [
     {"name": "matching", "description": "Candidate ranking and the state of the search index"},
     {"name": "occupations", "description": "Danish job titles to ESCO occupations"},
     {"name": "health", "description": "Liveness and readiness, without credentials"},
+    {"name": "contact", "description": "The joint contact process: early-offer "
+     "recommendations and joint job interviews between a-kasse and jobcentre"},
 ]  # fmt: skip
 
 # Closed value sets the schemas type as plain strings; the values are what the code emits.
@@ -173,6 +175,23 @@ OPERATIONS: dict[str, Op] = {
     "DELETE /api/webhooks/{subscription_id}": Op("deleteWebhook", "webhooks"),
     "GET /api/webhooks/{subscription_id}/deliveries": Op("listWebhookDeliveries", "webhooks"),
     "GET /api/occupations/by-uri": Op("getOccupation", "occupations", (NotFound,), never=(403,)),
+    "POST /api/recommendations": Op("createRecommendation", "contact", (*_IDEMPOTENT, NotFound)),
+    "GET /api/recommendations": Op("listRecommendations", "contact"),
+    "GET /api/recommendations/{recommendation_id}": Op("getRecommendation", "contact"),
+    "PUT /api/recommendations/{recommendation_id}": Op("amendRecommendation", "contact", _CONFLICT),
+    "POST /api/recommendations/{recommendation_id}/decision": Op(
+        "decideRecommendation", "contact", _CONFLICT
+    ),
+    "GET /api/interviews": Op("listInterviews", "contact"),
+    "POST /api/interview-lists": Op("buildInterviewLists", "contact"),
+    "GET /api/interviews/{interview_id}": Op("getInterview", "contact"),
+    "POST /api/interviews/{interview_id}/proposal": Op("proposeTimes", "contact", _CONFLICT),
+    "POST /api/interviews/{interview_id}/confirmation": Op(
+        "confirmInterview", "contact", _CONFLICT
+    ),
+    "POST /api/interviews/{interview_id}/move": Op("moveInterview", "contact", _CONFLICT),
+    "POST /api/interviews/{interview_id}/cancellation": Op("cancelInterview", "contact", _CONFLICT),
+    "POST /api/interviews/{interview_id}/held": Op("markInterviewHeld", "contact", _CONFLICT),
 }
 
 _DERIVED_DESCRIPTIONS = {

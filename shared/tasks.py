@@ -24,6 +24,7 @@ TASK_MODULES = [
     "services.joborders.tasks",
     "services.matching.index.tasks",
     "services.joborders.webhooks.tasks",
+    "services.contact.tasks",
 ]
 
 # The longest task that is acknowledged late (embedding a chunk: hard limit 1300 s) plus a
@@ -87,6 +88,15 @@ def _make_celery() -> Celery:
             "retry-webhooks": {
                 "task": "webhooks.retry_due",
                 "schedule": outbox.get_outbox_settings().relay_interval_seconds,
+            },
+            # Daily; each pair's list is rebuilt at its agreed interval (weekly by default).
+            "build-interview-lists": {
+                "task": "contact.build_interview_lists",
+                "schedule": 24 * 60 * 60,
+            },
+            "apply-interview-reply-deadlines": {
+                "task": "contact.apply_reply_deadlines",
+                "schedule": 60 * 60,
             },
         },
     )

@@ -2,6 +2,7 @@
 
 from fastapi import APIRouter, FastAPI
 
+from services.contact.app import ROUTERS as CONTACT_ROUTERS
 from services.joborders.candidates.router import router as candidates_router
 from services.joborders.forwarding.router import router as forwarding_router
 from services.joborders.indicators.router import router as indicators_router
@@ -25,6 +26,8 @@ ROUTERS: list[APIRouter] = [
     indicators_router,
     notifications_router,
     webhooks_router,
+    # The joint contact process between the same two parties, served beside job orders.
+    *CONTACT_ROUTERS,
 ]
 
 

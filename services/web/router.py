@@ -7,6 +7,8 @@ from fastapi import APIRouter, Depends, Form, Request
 from starlette.responses import RedirectResponse, Response
 
 from services.web.pages import candidates, cv, indicators, notifications
+from services.web.pages.contact import interviews as contact_interviews
+from services.web.pages.contact import recommendations as contact_recommendations
 from services.web.pages.orders import actions, detail, form, listing, pipeline
 from services.web.templating import render
 from shared.actor import Actor
@@ -110,4 +112,6 @@ def home(actor: CurrentActor) -> Response:
 
 
 for _pages in (listing, form, detail, actions, pipeline, candidates, cv, indicators, notifications):
+    router.include_router(_pages.router)
+for _pages in (contact_recommendations, contact_interviews):
     router.include_router(_pages.router)

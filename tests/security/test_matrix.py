@@ -63,7 +63,52 @@ def _bodies(w: worlds.World) -> dict[tuple[str, str], dict[str, Any]]:
         },
         ("POST", "/jobordrer/{order_id}/kandidater/{candidate_id}/tilbagefoer"): _REASON,
         ("POST", "/jobordrer/{order_id}/kandidater/{candidate_id}/arkiver"): _REASON,
+        # Another fund's member: recommending one's own hidden member is case work that
+        # rightly shows the name to that member's jobcentre.
+        ("POST", "/api/recommendations"): {**_RECOMMENDATION, "cv_id": "{foreign_cv}"},
+        ("PUT", "/api/recommendations/{recommendation_id}"): {
+            **_RECOMMENDATION,
+            "cv_id": "{foreign_cv}",
+        },
+        ("POST", "/api/recommendations/{recommendation_id}/decision"): {
+            "decision": "refused",
+            **_REASON,
+        },
+        ("POST", "/api/interviews/{interview_id}/proposal"): {
+            "times": ["2030-01-02T09:00:00+00:00"]
+        },
+        ("POST", "/api/interviews/{interview_id}/confirmation"): {
+            "meeting_at": "2030-01-02T09:00:00+00:00"
+        },
+        ("POST", "/api/interviews/{interview_id}/move"): {
+            "meeting_at": "2030-01-02T09:00:00+00:00",
+            **_REASON,
+        },
+        ("POST", "/api/interviews/{interview_id}/cancellation"): _REASON,
+        ("POST", "/samarbejde/indstillinger/{rec_id}/afgoerelse"): {
+            "decision": "refused",
+            **_REASON,
+        },
+        ("POST", "/samarbejde/samtaler/{interview_id}/tider"): {"time1": "2030-01-02T10:00"},
+        ("POST", "/samarbejde/samtaler/{interview_id}/aflys"): _REASON,
     }
+
+
+_RECOMMENDATION = {
+    "offer_kind": "guidance",
+    "offer_title": "Truckcertifikat",
+    "start_date": "2030-01-07",
+    "end_date": "2030-01-18",
+    "weekly_hours": 37,
+    "price": "8500.00",
+    "provider_name": "AMU",
+    "provider_address": "Kystvejen 1, 8500 Grenaa",
+    "provider_email": "amu@example.dk",
+    "provider_phone": "86320000",
+    "justification": "Lagerjob",
+    "motivation": "Lager",
+    "caseworker_phone": "70101010",
+}
 
 
 # Query strings that make a page or search actually return people.
@@ -74,12 +119,14 @@ _QUERIES = {
     "/api/orders": "view=all",
     "/api/orders/{order_id}/candidates": "include_archived=true",
     "/api/occupations/normalize": "",
+    "/samarbejde/indstillinger/ny": "cv={cv_id}&soeg={name}",
 }
 
 
 def _targets(w: worlds.World, credential: str) -> dict[str, list[str]]:
     """Objects of another organisation, per path parameter, for this credential."""
     ids = w.ids
+    a_kasse_a = credential.startswith("a-kasse A")
     if credential.startswith("a-kasse A"):
         # The shared order is visible to A; everything of B on it is not.
         orders = [ids["order_shared"], ids["order_own_b"], ids["order_d"]]
@@ -112,6 +159,11 @@ def _targets(w: worlds.World, credential: str) -> dict[str, list[str]]:
         # funds and make the later rows meaningless).
         "external_id": external if credential.startswith(("a-kasse", "no ")) else ["sec-x"],
         "name": names[:1] or ["Person"],
+        # Contact-process cases of a pair the credential is no party to.
+        "recommendation_id": [str(ids["rec_b_c" if a_kasse_a else "rec_a_d"])],
+        "rec_id": [str(ids["rec_b_c" if a_kasse_a else "rec_a_d"])],
+        "interview_id": [str(ids["int_b_c" if a_kasse_a else "int_a_d"])],
+        "foreign_cv": [str(ids["cv_b" if a_kasse_a else "cv_a"])],
     }
 
 

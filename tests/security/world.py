@@ -30,6 +30,7 @@ from shared.auth import actor_for_api_key, actor_for_user
 from shared.identity.service import create_api_key, create_user, get_or_create_organisation
 from shared.models import ApiKey, Organisation, OrgKind, Role, User
 from tests.factories import PASSWORD, bearer, login_csrf
+from tests.security import contact_world
 
 CREDENTIALS = (
     "jobcentre mediator",
@@ -63,9 +64,23 @@ class World:
     fund_b: Secrets
     centre_d: Secrets
     hidden_cv: Secrets
+    # Contact-process cases of a pair (tests/security/contact_world.py).
+    case_a_d: Secrets = field(default_factory=Secrets)
+    case_b_c: Secrets = field(default_factory=Secrets)
 
     def forbidden_for(self, credential: str) -> set[str]:
         """What this credential must never receive, in any field of any answer."""
+        return self._forbidden(credential) | self._foreign_cases(credential)
+
+    def _foreign_cases(self, credential: str) -> set[str]:
+        foreign = set()
+        if not credential.startswith("a-kasse A"):
+            foreign |= self.case_a_d.strings
+        if credential.startswith("a-kasse A") or credential == "no credentials":
+            foreign |= self.case_b_c.strings
+        return foreign
+
+    def _forbidden(self, credential: str) -> set[str]:
         others = self.centre_d.strings
         if credential.startswith("a-kasse A"):
             return others | self.fund_b.strings | self.hidden_cv.strings
@@ -246,6 +261,15 @@ def build() -> World:
     fund_b.add(f"egen-ordre-B-{tag}")
     order_d = _run(orders.create_order, mediator_d, data=order_data("Pakkemedarbejder")).id
     cand_d = _casework(mediator_d, mediator_d, order_d, members_b[:2], "D", centre_d)
+    case_a_d, case_b_c = Secrets(), Secrets()
+    rec_a_d, int_a_d, found = contact_world.case(
+        cv_id=members_a[0], akasse=a.id, jobcentre=d.id, marker=f"AD-{tag}"
+    )
+    case_a_d.add(*found)
+    rec_b_c, int_b_c, found = contact_world.case(
+        cv_id=members_b[0], akasse=b.id, jobcentre=c.id, marker=f"BC-{tag}"
+    )
+    case_b_c.add(*found)
     with db.unit_of_work() as s:
         note = Notification(
             user_id=mediator_d.id, kind="overdue", dedupe_key=f"t:{tag}", message="Overskredet"
@@ -274,6 +298,10 @@ def build() -> World:
             "notification_d": note_d,
             "key_d": key_d.id,
             "webhook_d": webhook_d,
+            "rec_a_d": rec_a_d,
+            "int_a_d": int_a_d,
+            "rec_b_c": rec_b_c,
+            "int_b_c": int_b_c,
         },
         emails={
             "jobcentre mediator": mediator_email,
@@ -291,6 +319,8 @@ def build() -> World:
         fund_b=fund_b,
         centre_d=centre_d,
         hidden_cv=hidden,
+        case_a_d=case_a_d,
+        case_b_c=case_b_c,
     )
 
 

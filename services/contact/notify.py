@@ -1,0 +1,35 @@
+"""Telling the other side of a case: in-app notifications to the organisation's staff."""
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.joborders.notifications.service import notify
+from shared.models import Role, User
+
+STAFF = (Role.MEDIATOR, Role.CASEWORKER, Role.ADMINISTRATOR)
+
+
+def staff_of(session: Session, organisation_id: uuid.UUID) -> list[User]:
+    return list(
+        session.scalars(
+            select(User)
+            .where(
+                User.organisation_id == organisation_id,
+                User.active.is_(True),
+                User.role.in_(STAFF),
+            )
+            .order_by(User.email)
+        )
+    )
+
+
+def tell(
+    session: Session, organisation_id: uuid.UUID, *, kind: str, dedupe_key: str, message: str
+) -> int:
+    """Notify every active staff member of one organisation once per dedupe key."""
+    sent = 0
+    for user in staff_of(session, organisation_id):
+        sent += notify(session, user, kind=kind, dedupe_key=dedupe_key, message=message) is not None
+    return sent

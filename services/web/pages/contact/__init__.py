@@ -1,0 +1,1 @@
+"""Samarbejde: the joint contact process pages (early-offer recommendations, joint interviews)."""
