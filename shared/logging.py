@@ -69,6 +69,8 @@ class JsonFormatter(logging.Formatter):
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
             "logger": record.name,
+            # Which process of `serve --workers N` or of the worker pool wrote it.
+            "pid": record.process,
             "message": _message(record),
         }
         if request_id := request_id_var.get():

@@ -30,6 +30,8 @@ from prometheus_client.registry import Collector
 log = logging.getLogger("jobbro.metrics")
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+# prometheus_client chose its storage when this module imported it: decided once, here.
+MULTIPROCESS = bool(os.environ.get(MULTIPROC_ENV))
 
 REQUESTS = Counter(
     "jobbro_http_requests_total",
@@ -124,7 +126,7 @@ _lag_registry.register(LagCollector())
 
 
 def _counted() -> CollectorRegistry:
-    if os.environ.get(MULTIPROC_ENV):
+    if MULTIPROCESS:
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
         return registry

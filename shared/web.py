@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Match
@@ -112,7 +113,10 @@ def problem_response(request: Request, error: AppError) -> Response:
 async def _app_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, AppError)
     if isinstance(exc, Unauthenticated | Forbidden):
-        record_denied(
+        # On a worker thread: this handler runs on the event loop, and a write that
+        # waits for a slow database there would stall every request, /healthz included.
+        await run_in_threadpool(
+            record_denied,
             getattr(request.state, "actor", None),
             exc.action or f"{request.method} {request.url.path}",
             subject_type=exc.subject_type,
