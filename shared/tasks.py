@@ -69,13 +69,17 @@ def _make_celery() -> Celery:
                 "task": "joborders.close_expired",
                 "schedule": 60 * 60,
             },
+            # A periodic run still queued when the next is due is dropped (`expires`):
+            # behind a busy or restarting worker they would otherwise pile up.
             "relay-outbox": {
                 "task": "jobbro.relay_outbox",
                 "schedule": outbox.get_outbox_settings().relay_interval_seconds,
+                "options": {"expires": outbox.get_outbox_settings().relay_interval_seconds},
             },
             "reconcile-index": {
                 "task": "matching.reconcile_index",
                 "schedule": settings.reconcile_interval_seconds,
+                "options": {"expires": settings.reconcile_interval_seconds},
             },
         },
     )

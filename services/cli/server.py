@@ -49,6 +49,7 @@ def serve(
         raise typer.Exit(1) from None
     if migrate_first:
         migrate.upgrade()
+    os.environ.setdefault("TQDM_DISABLE", "1")  # no progress bars between the JSON lines
     # Worker processes inherit it: each loads the model and the CV bank as it starts.
     os.environ.setdefault("JOBBRO_MATCHING_WARM_UP", "1")
     uvicorn.run(
@@ -76,6 +77,9 @@ def worker(
     if not settings.broker_url:
         console.print("[red]No JOBBRO_BROKER_URL: tasks already run in-process.[/red]")
         raise typer.Exit(1)
+    # Log lines only: no progress bars from the model loader between the JSON lines.
+    os.environ.setdefault("TQDM_DISABLE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     # The pool's processes count tasks in files here; the metrics server adds them up.
     _metrics_dir(settings.data_dir / "metrics" / f"worker-{os.getpid()}")
     from shared.tasks import celery_app
