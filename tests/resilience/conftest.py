@@ -229,3 +229,27 @@ def broker_at(url: str | None) -> Iterator[None]:
     finally:
         reset_pools()
         conf.broker_url, conf.task_always_eager = saved
+
+
+@pytest.fixture
+def drill(
+    database: str, own_redis: OwnRedis, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> dict[str, str]:
+    """A `jobbro worker`'s environment: the test's database, broker and index, and
+    timings shortened from minutes to seconds (the settings operators have too)."""
+    from shared.settings import get_matching_settings
+
+    index = tmp_path / "index"
+    monkeypatch.setattr(get_matching_settings(), "index_dir", index)
+    return jobbro_env(
+        JOBBRO_BROKER_URL=own_redis.url,
+        JOBBRO_DATABASE_URL=database,
+        JOBBRO_DATA_DIR=str(tmp_path / "data"),
+        JOBBRO_MATCHING_INDEX_DIR=str(index),
+        JOBBRO_BROKER_VISIBILITY_TIMEOUT_SECONDS="20",
+        JOBBRO_RECONCILE_INTERVAL_SECONDS="10",
+        JOBBRO_OUTBOX_RELAY_INTERVAL_SECONDS="2",
+        JOBBRO_OUTBOX_RETRY_BASE_SECONDS="1",
+        JOBBRO_OUTBOX_RETRY_MAX_SECONDS="5",
+        JOBBRO_LOG_LEVEL="INFO",
+    )

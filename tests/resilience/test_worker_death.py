@@ -18,7 +18,6 @@ import signal
 import time
 from pathlib import Path
 
-import pytest
 import redis
 from sqlalchemy import func, select
 
@@ -27,13 +26,11 @@ from services.matching.index.store import get_index_store
 from services.matching.models import Cv
 from shared import db
 from shared.models import OrgKind
-from shared.settings import get_matching_settings
 from tests import factories
 from tests.matching.conftest import actor_of
 from tests.resilience.conftest import (
     OwnRedis,
     broker_at,
-    jobbro_env,
     jobbro_process,
     wait_for,
 )
@@ -43,25 +40,6 @@ RECOVERY_SECONDS = 240  # "within minutes"; measured 60-130 s on a busy 2-core m
 
 TITLES = ["lagermedarbejder", "chauffør", "social- og sundhedshjælper", "tømrer", "kok"]
 SKILLS = ["truckkørsel", "plukning af varer", "kundeservice", "rengøring", "madlavning"]
-
-
-@pytest.fixture
-def drill(
-    database: str, own_redis: OwnRedis, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> dict[str, str]:
-    """The worker's environment: the test's database, broker and index, short timings."""
-    index = tmp_path / "index"
-    monkeypatch.setattr(get_matching_settings(), "index_dir", index)
-    return jobbro_env(
-        JOBBRO_BROKER_URL=own_redis.url,
-        JOBBRO_DATABASE_URL=database,
-        JOBBRO_DATA_DIR=str(tmp_path / "data"),
-        JOBBRO_MATCHING_INDEX_DIR=str(index),
-        JOBBRO_BROKER_VISIBILITY_TIMEOUT_SECONDS="20",
-        JOBBRO_RECONCILE_INTERVAL_SECONDS="10",
-        JOBBRO_OUTBOX_RELAY_INTERVAL_SECONDS="2",
-        JOBBRO_LOG_LEVEL="INFO",
-    )
 
 
 def _upload_cvs(broker_url: str) -> None:
