@@ -124,7 +124,12 @@ def test_readyz_answers_from_its_cache_between_checks(
     readiness.clear()
     calls: list[int] = []
     real_ping = db.ping
-    monkeypatch.setattr(db, "ping", lambda: (calls.append(1), real_ping())[1])
+
+    def counted_ping() -> None:
+        calls.append(1)
+        real_ping()
+
+    monkeypatch.setattr(db, "ping", counted_ping)
     with ThreadPoolExecutor(max_workers=46) as pool:
         statuses = list(pool.map(lambda _: client.get("/readyz").status_code, range(46)))
     assert statuses == [200] * 46

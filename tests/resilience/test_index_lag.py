@@ -3,6 +3,7 @@
 import json
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -40,10 +41,11 @@ def _cvs(count: int) -> None:
         run(cvbank.upsert_cv, source, external_id=f"lag-{n}", body=body)
 
 
-def _status() -> dict:  # type: ignore[type-arg]
+def _status() -> dict[str, Any]:
     result = CliRunner().invoke(cli, ["index", "status"])
     assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)  # type: ignore[no-any-return]
+    status: dict[str, Any] = json.loads(result.stdout)
+    return status
 
 
 def test_the_lag_is_shown_and_reconcile_ends_it(
