@@ -80,11 +80,18 @@ def outbox_lag() -> Lag:
 
 
 def lags() -> dict[str, Lag]:
-    """Every lag figure: the outbox, then each registered source (reads the database)."""
+    """Every lag figure that can be read: the outbox, then each registered source.
+
+    A source that fails (its tables live in another service's database when the
+    services run apart) is left out, and logged; it never fails the caller.
+    """
     found = {"outbox": outbox_lag()}
     for name, target in LAG_SOURCES.items():
         module, _, function = target.partition(":")
-        found[name] = getattr(importlib.import_module(module), function)()
+        try:
+            found[name] = getattr(importlib.import_module(module), function)()
+        except Exception as exc:
+            log.warning("lag of %s unavailable: %s", name, type(exc).__name__)
     return found
 
 

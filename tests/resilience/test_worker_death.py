@@ -18,6 +18,7 @@ import signal
 import time
 from pathlib import Path
 
+import httpx
 import redis
 from sqlalchemy import func, select
 
@@ -31,6 +32,7 @@ from tests.matching.conftest import actor_of
 from tests.resilience.conftest import (
     OwnRedis,
     broker_at,
+    free_port,
     jobbro_process,
     wait_for,
 )
@@ -84,7 +86,8 @@ def test_a_killed_pool_child_s_task_runs_again(
     drill: dict[str, str], own_redis: OwnRedis, tmp_path: Path
 ) -> None:
     _upload_cvs(own_redis.url)
-    args = ["worker", "--concurrency", "1", "--no-beat"]
+    metrics_port = free_port()
+    args = ["worker", "--concurrency", "1", "--no-beat", "--metrics-port", str(metrics_port)]
     with jobbro_process(args, drill, tmp_path / "worker.log") as worker:
         wait_for(lambda: _task_in_flight(own_redis.url), 90, "the worker took no task")
         wait_for(lambda: bool(worker.children()), 30, "the worker has no pool process")
@@ -95,9 +98,12 @@ def test_a_killed_pool_child_s_task_runs_again(
         killed_at = time.monotonic()
         took = wait_for(lambda: _embedded() == CVS, RECOVERY_SECONDS, "CVs left un-embedded")
         log = "\n".join(worker.lines())
+        # The worker's metrics add up its pool processes, the killed one's run included.
+        scraped = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=10).text
     print(f"\npool child killed: all {CVS} CVs embedded {took:.1f} s later")
     assert time.monotonic() - killed_at < RECOVERY_SECONDS
     assert "WorkerLostError" in log  # the loss was seen, and the task handed back
+    assert 'jobbro_tasks_total{outcome="success",task="matching.embed_cvs"} 1.0' in scraped
     _assert_whole_index()
 
 
