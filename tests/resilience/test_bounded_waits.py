@@ -22,7 +22,7 @@ from shared.settings import get_settings
 from tests import factories
 from tests.resilience.conftest import MuteListener, broker_at, cv_source_key
 
-CONNECT_TIMEOUT = 2  # seconds; libpq's smallest useful connect_timeout
+CONNECT_TIMEOUT = 4  # seconds; long beside /healthz's bound below
 READYZ_TIMEOUT = 1.0
 
 
@@ -108,7 +108,9 @@ def test_healthz_stays_fast_and_readyz_is_checked_once_under_a_flood(
         refusals = [a.result() for a in refused]
     assert {status for _, status in refusals} == {401}
     assert all(r.status_code == 200 for _, r in health)  # type: ignore[attr-defined]
-    assert max(t for t, _ in health) < 1.0, [round(t, 2) for t, _ in health]
+    took = sorted(t for t, _ in health)
+    assert took[2] < 0.5, took  # nothing /healthz does waits on the connect timeout
+    assert took[-1] < 2.0, took
     assert {status for _, status in answers} == {503}
     assert max(t for t, _ in answers) < READYZ_TIMEOUT + 3
     assert {status for _, status in api_answers} == {503}

@@ -15,7 +15,7 @@ import httpx
 
 from tests.resilience.conftest import MuteListener, free_port, jobbro_env, jobbro_process, wait_for
 
-CONNECT_TIMEOUT = 2
+CONNECT_TIMEOUT = 5  # long beside /healthz's bound, so a blocked /healthz could not pass
 
 
 def test_two_server_processes_stay_live_and_log_json_while_the_database_hangs(
@@ -43,9 +43,13 @@ def test_two_server_processes_stay_live_and_log_json_while_the_database_hangs(
 
         wait_for(live, 90, "jobbro serve did not answer /healthz")
 
+        # One client for every call: a client per call costs the test's own threads
+        # more CPU (TLS context, pools) than the server's answer on a busy machine.
+        http = httpx.Client(timeout=60, limits=httpx.Limits(max_connections=100))
+
         def timed(path: str, **headers: str) -> tuple[float, httpx.Response]:
             started = time.monotonic()
-            r = httpx.get(f"{base}{path}", headers=headers, timeout=60)
+            r = http.get(f"{base}{path}", headers=headers)
             return time.monotonic() - started, r
 
         key = {"Authorization": "Bearer jb_drill_unknown-key"}
@@ -56,13 +60,18 @@ def test_two_server_processes_stay_live_and_log_json_while_the_database_hangs(
             health = [timed("/healthz")[0] for _ in range(5)]
             answers = [f.result() for f in stuck]
             ready = [f.result() for f in probes]
-        metrics = httpx.get(f"{base}/metrics", timeout=30)
-    assert max(health) < 1.0, health
+        metrics = http.get(f"{base}/metrics")
+        http.close()
+    # Well under the database's connect timeout: nothing /healthz does waits on it
+    # (before: 25 s with 46 pending probes). The bound leaves room for a busy 2-core CI.
+    assert sorted(health)[2] < 0.5, health
+    assert max(health) < 2.5, health
     assert {r.status_code for _, r in answers} == {503}
     assert all(r.json()["request_id"] == r.headers["x-request-id"] for _, r in answers)
     assert max(t for t, _ in answers) < CONNECT_TIMEOUT * 3 + 5
     assert {r.status_code for _, r in ready} == {503}
-    assert max(t for t, _ in ready) < 1 + 4
+    # Bounded by the readiness timeout (1 s), not by the database's (5 s).
+    assert max(t for t, _ in ready) < CONNECT_TIMEOUT - 0.5
 
     # /metrics from this machine: both processes' requests added up, lag unreadable.
     assert metrics.status_code == 200
