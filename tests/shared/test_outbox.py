@@ -24,6 +24,7 @@ from tests.conftest import REDIS_URL
 from tests.joborders.helpers import World, actor, new_order, run, world
 from tests.matching.conftest import actor_of
 
+ROOT = Path(__file__).resolve().parents[2]
 DEAD_BROKER = "redis://127.0.0.1:1/9"  # nothing listens on port 1: connection refused
 
 
@@ -211,3 +212,15 @@ def _wait(done: object, seconds: float) -> None:
             return
         time.sleep(0.5)
     pytest.fail(f"not done within {seconds} s")
+
+
+def test_the_outbox_does_not_import_the_celery_app() -> None:
+    """The publisher is passed in: no import cycle between the outbox and shared.tasks."""
+    import subprocess
+    import sys
+
+    probe = "import sys, shared.outbox; print('shared.tasks' in sys.modules)"
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert out.stdout.strip() == "False"
