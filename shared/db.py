@@ -73,8 +73,23 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA busy_timeout=10000")
+    busy_ms = int(get_settings().db_lock_timeout_seconds * 1000)
+    cur.execute(f"PRAGMA busy_timeout={busy_ms}")
     cur.close()
+
+
+def postgres_connect_args() -> dict[str, Any]:
+    """libpq options that bound every wait on PostgreSQL (docs/operations.md).
+
+    `connect_timeout` bounds opening a connection (a server that accepts and never
+    answers included); `statement_timeout` and `lock_timeout` bound each statement, so a
+    request holds a pooled connection for a known time at most.
+    """
+    settings = get_settings()
+    options = [f"-c lock_timeout={int(settings.db_lock_timeout_seconds * 1000)}"]
+    if settings.db_statement_timeout_seconds:
+        options.append(f"-c statement_timeout={int(settings.db_statement_timeout_seconds * 1000)}")
+    return {"connect_timeout": settings.db_connect_timeout_seconds, "options": " ".join(options)}
 
 
 def _has_nul(params: Any) -> bool:
@@ -105,16 +120,25 @@ def _refuse_nul(
 def make_engine(url: str) -> Engine:
     # hide_parameters: a failed statement's error (and so its log line) names the SQL
     # but not the values, which are staff names, employer contacts and CV rows.
+    settings = get_settings()
     if url.startswith("sqlite"):
         engine = create_engine(
             url,
-            connect_args={"check_same_thread": False, "timeout": 30},
+            connect_args={"check_same_thread": False, "timeout": settings.db_lock_timeout_seconds},
+            pool_timeout=settings.db_pool_timeout_seconds,
             hide_parameters=True,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
+        connect_args = postgres_connect_args() if url.startswith("postgresql") else {}
         engine = create_engine(
-            url, pool_pre_ping=True, pool_size=10, max_overflow=20, hide_parameters=True
+            url,
+            pool_pre_ping=True,
+            pool_size=10,
+            max_overflow=20,
+            pool_timeout=settings.db_pool_timeout_seconds,
+            connect_args=connect_args,
+            hide_parameters=True,
         )
     event.listen(engine, "before_cursor_execute", _refuse_nul)
     return engine
@@ -183,3 +207,18 @@ def get_session() -> Iterator[Session]:
 def ping() -> None:
     with get_engine().connect() as conn:
         conn.execute(text("SELECT 1"))
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """Whether a database error means "not reachable or not answering in time".
+
+    Such errors (no connection within the connect timeout, a statement cancelled by its
+    timeout, no pooled connection free in time, SQLite busy past its busy timeout) are
+    answered with 503 and the request id; any other database error is a bug (500).
+    """
+    from sqlalchemy.exc import DBAPIError, OperationalError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    if isinstance(exc, PoolTimeout | OperationalError):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated

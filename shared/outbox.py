@@ -13,6 +13,7 @@ and dedupe on them).
 import json
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import lru_cache
@@ -27,6 +28,11 @@ from shared.db import after_commit, unit_of_work, utcnow
 from shared.models import OutboxMessage
 
 log = logging.getLogger("jobbro.outbox")
+
+# Hands one task to the broker (or runs it in-process); raises when it could not.
+# `shared.tasks.publish` is the one the app passes in: the outbox does not import the
+# Celery app, which imports the outbox.
+Publisher = Callable[[str, list[Any], dict[str, Any], str], None]
 
 _BATCH_KEY = "outbox_batch"
 
@@ -59,17 +65,26 @@ def get_outbox_settings() -> OutboxSettings:
 class _Batch:
     """The rows one transaction enqueued; delivered once right after it commits."""
 
+    publish: Publisher
     ids: list[uuid.UUID] = field(default_factory=list)
 
     def __call__(self) -> None:
         try:
-            deliver(self.ids)
+            deliver(self.ids, self.publish)
         except Exception:  # the rows stay pending; the relay delivers them later
             log.exception("immediate outbox delivery failed; the relay will retry")
 
 
-def enqueue(session: Session, task_name: str, *args: Any, **kwargs: Any) -> uuid.UUID:
-    """Write a task to the outbox in the session's transaction; it is sent after commit."""
+def enqueue(
+    session: Session,
+    task_name: str,
+    args: list[Any],
+    kwargs: dict[str, Any],
+    *,
+    publish: Publisher,
+) -> uuid.UUID:
+    """Write a task to the outbox in the session's transaction; `publish` sends it after
+    commit (a transaction's rows go in one batch, with the first row's publisher)."""
     message = OutboxMessage(
         id=uuid.uuid4(),
         task_name=task_name,
@@ -80,7 +95,7 @@ def enqueue(session: Session, task_name: str, *args: Any, **kwargs: Any) -> uuid
     session.add(message)
     batch: _Batch | None = session.info.get(_BATCH_KEY)
     if batch is None:
-        batch = session.info[_BATCH_KEY] = _Batch()
+        batch = session.info[_BATCH_KEY] = _Batch(publish)
         after_commit(session, lambda: _deliver_batch(session))
     batch.ids.append(message.id)
     return message.id
@@ -113,7 +128,7 @@ class _Pending:
     attempts: int
 
 
-def deliver(ids: list[uuid.UUID]) -> int:
+def deliver(ids: list[uuid.UUID], publish: Publisher) -> int:
     """Publish these outbox rows now (the attempt right after commit); returns how many went."""
     if not ids:
         return 0
@@ -126,10 +141,10 @@ def deliver(ids: list[uuid.UUID]) -> int:
                 OutboxMessage.attempts,
             ).where(OutboxMessage.id.in_(ids), OutboxMessage.sent_at.is_(None))
         ).all()
-    return _publish_all([_Pending(*row) for row in rows])
+    return _publish_all([_Pending(*row) for row in rows], publish)
 
 
-def relay(limit: int | None = None) -> int:
+def relay(publish: Publisher, limit: int | None = None) -> int:
     """Publish every due outbox row (beat and the in-process scheduler run this)."""
     settings = get_outbox_settings()
     now = utcnow()
@@ -141,7 +156,7 @@ def relay(limit: int | None = None) -> int:
                     OutboxMessage.sent_at < now - timedelta(days=settings.keep_sent_days)
                 )
             )
-    return _publish_all(claimed)
+    return _publish_all(claimed, publish)
 
 
 def _claim_due(session: Session, now: Any, limit: int) -> list[_Pending]:
@@ -170,14 +185,15 @@ def _claim_due(session: Session, now: Any, limit: int) -> list[_Pending]:
     return [_Pending(*row) for row in rows]
 
 
-def _publish_all(pending: list[_Pending]) -> int:
+def _publish_all(pending: list[_Pending], publish: Publisher) -> int:
     # Publishing happens outside any transaction: an in-process task writes in its own
     # unit of work, and SQLite would refuse a writer that read before that commit.
     sent: list[uuid.UUID] = []
     failed: list[tuple[_Pending, str]] = []
     for message in pending:
         try:
-            _publish(message)
+            body = json.loads(message.payload)
+            publish(message.task_name, body["args"], body["kwargs"], str(message.id))
             sent.append(message.id)
         except Exception as exc:
             log.warning(
@@ -186,13 +202,6 @@ def _publish_all(pending: list[_Pending]) -> int:
             failed.append((message, f"{type(exc).__name__}: {exc}"[:2000]))
     _record(sent, failed)
     return len(sent)
-
-
-def _publish(message: _Pending) -> None:
-    from shared.tasks import publish
-
-    body = json.loads(message.payload)
-    publish(message.task_name, body["args"], body["kwargs"], task_id=str(message.id))
 
 
 def _record(sent: list[uuid.UUID], failed: list[tuple[_Pending, str]]) -> None:

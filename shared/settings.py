@@ -48,6 +48,33 @@ class Settings(BaseSettings):
     smtp_port: int = 25
     smtp_sender: str = "jobbro@localhost"
 
+    # Every wait on a dependency is bounded (docs/operations.md). A bounded wait that runs
+    # out answers 503 with the request id, never a hang or a 500.
+    # Opening a database connection (PostgreSQL `connect_timeout`).
+    db_connect_timeout_seconds: int = Field(default=5, ge=1, le=300)
+    # One SQL statement (PostgreSQL `statement_timeout`); 0 turns it off.
+    db_statement_timeout_seconds: float = Field(default=30.0, ge=0, le=3600)
+    # Waiting for a free connection of the pool.
+    db_pool_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    # Waiting for a lock held by another transaction (SQLite `busy_timeout`, PostgreSQL
+    # `lock_timeout`).
+    db_lock_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    # A call to the matching service when it runs apart (JOBBRO_MATCHING_URL): connecting,
+    # and the whole answer.
+    matching_connect_timeout_seconds: float = Field(default=3.0, gt=0, le=60)
+    matching_timeout_seconds: float = Field(default=15.0, gt=0, le=600)
+    # /readyz: each dependency check is bounded by this, and one answer serves every
+    # caller for `readyz_cache_seconds`, so a flood of probes costs one check.
+    readyz_timeout_seconds: float = Field(default=2.0, gt=0, le=30)
+    readyz_cache_seconds: float = Field(default=3.0, ge=0, le=60)
+    # /metrics: open to loopback callers; others need this token as a bearer token.
+    metrics_token: str = ""
+    # How long Redis waits before it hands an unacknowledged task to another worker: the
+    # longest late-acknowledged task (embedding a chunk, 1300 s) plus a margin.
+    broker_visibility_timeout_seconds: int = Field(default=1500, ge=5, le=86_400)
+    # How often beat and the in-process scheduler reconcile the index with the CV bank.
+    reconcile_interval_seconds: int = Field(default=600, ge=5, le=86_400)
+
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> "Settings":
         if self.env == "production" and self.secret_key == DEV_SECRET:

@@ -12,10 +12,11 @@ import time
 from pathlib import Path
 from typing import IO, Any
 
-from celery import Celery
+from celery import Celery, signals
+from celery.app.task import Task
 from sqlalchemy.orm import Session
 
-from shared import outbox
+from shared import metrics, outbox
 from shared.settings import get_settings
 
 log = logging.getLogger("jobbro.tasks")
@@ -26,13 +27,6 @@ TASK_MODULES = [
     "services.joborders.webhooks.tasks",
     "services.contact.tasks",
 ]
-
-# The longest task that is acknowledged late (embedding a chunk: hard limit 1300 s) plus a
-# margin. Redis redelivers an unacknowledged task after this long, so a task whose worker
-# died is run again after minutes, not after Redis' default hour; a shorter value would
-# hand a still-running task to a second worker.
-VISIBILITY_TIMEOUT_SECONDS = 1500
-RECONCILE_INTERVAL_SECONDS = 10 * 60
 
 
 def _make_celery() -> Celery:
@@ -45,7 +39,10 @@ def _make_celery() -> Celery:
         # costs a publish a few seconds, and the outbox keeps the task meanwhile.
         broker_connection_timeout=timeout,
         broker_transport_options={
-            "visibility_timeout": VISIBILITY_TIMEOUT_SECONDS,
+            # The longest late-acknowledged task (embedding a chunk: hard limit 1300 s)
+            # plus a margin, not Redis' default hour: a task whose worker died goes to
+            # another worker after this long; shorter would hand on still-running tasks.
+            "visibility_timeout": settings.broker_visibility_timeout_seconds,
             "socket_connect_timeout": timeout,
             "socket_timeout": timeout,
         },
@@ -77,13 +74,17 @@ def _make_celery() -> Celery:
                 "task": "joborders.close_expired",
                 "schedule": 60 * 60,
             },
+            # A periodic run still queued when the next is due is dropped (`expires`):
+            # behind a busy or restarting worker they would otherwise pile up.
             "relay-outbox": {
                 "task": "jobbro.relay_outbox",
                 "schedule": outbox.get_outbox_settings().relay_interval_seconds,
+                "options": {"expires": outbox.get_outbox_settings().relay_interval_seconds},
             },
             "reconcile-index": {
                 "task": "matching.reconcile_index",
-                "schedule": RECONCILE_INTERVAL_SECONDS,
+                "schedule": settings.reconcile_interval_seconds,
+                "options": {"expires": settings.reconcile_interval_seconds},
             },
             "retry-webhooks": {
                 "task": "webhooks.retry_due",
@@ -108,11 +109,11 @@ celery_app = _make_celery()
 
 def send_after_commit(session: Session, task_name: str, *args: Any, **kwargs: Any) -> None:
     """Write the task to the outbox in the session's transaction; it runs after commit."""
-    outbox.enqueue(session, task_name, *args, **kwargs)
+    outbox.enqueue(session, task_name, list(args), kwargs, publish=publish)
 
 
 def publish(
-    task_name: str, args: list[Any], kwargs: dict[str, Any], *, task_id: str | None = None
+    task_name: str, args: list[Any], kwargs: dict[str, Any], task_id: str | None = None
 ) -> None:
     """Hand one task to the broker, or run it here when there is none; raises on failure."""
     if celery_app.conf.task_always_eager:
@@ -139,9 +140,14 @@ def publish(
 
 
 def broker_reachable() -> bool:
+    """Connect to the broker and ask it something, each bounded by the publish timeout."""
     try:
         with celery_app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=1, timeout=2)
+            conn.ensure_connection(max_retries=0)
+            # Connecting alone succeeds against a broker that accepts and never answers.
+            client = getattr(conn.default_channel, "client", None)
+            if client is not None and hasattr(client, "ping"):
+                client.ping()
         return True
     except Exception:
         return False
@@ -163,7 +169,50 @@ def relay_outbox() -> int:
 
     Not acknowledged late: a lost run is repeated by the schedule anyway.
     """
-    return outbox.relay()
+    return outbox.relay(publish)
+
+
+# -- logs and metrics of task runs ---------------------------------------------------------
+
+
+@signals.setup_logging.connect
+def _worker_logging(**_: Any) -> None:
+    """`jobbro worker`: JSON lines like the server's, instead of Celery's own format."""
+    from shared.logging import configure_logging
+
+    configure_logging(get_settings().log_level)
+
+
+_started: dict[str, float] = {}
+
+
+@signals.task_prerun.connect
+def _task_started(task_id: str | None = None, **_: Any) -> None:
+    if task_id:
+        _started[task_id] = time.monotonic()
+
+
+@signals.task_postrun.connect
+def _task_finished(
+    task_id: str | None = None, task: Task | None = None, state: str | None = None, **_: Any
+) -> None:
+    began = _started.pop(task_id or "", None)
+    seconds = None if began is None else time.monotonic() - began
+    name = getattr(task, "name", "unknown")
+    outcome = {"SUCCESS": "success", "RETRY": "retry"}.get(state or "", "failure")
+    metrics.observe_task(name, outcome, seconds)
+    # One line per run; the task id (the outbox row's id) leads to the row and the work.
+    log.info(
+        "task",
+        extra={
+            "fields": {
+                "task": name,
+                "task_id": task_id,
+                "state": state,
+                "duration_ms": None if seconds is None else round(seconds * 1000, 2),
+            }
+        },
+    )
 
 
 class InProcessScheduler:

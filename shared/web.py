@@ -11,11 +11,14 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Match
 
-from shared import db
+from shared import db, metrics
 from shared.audit import record_denied
 from shared.context import request_id_var
 from shared.errors import (
@@ -23,38 +26,20 @@ from shared.errors import (
     AppError,
     Forbidden,
     NotFound,
+    ServiceUnavailable,
     Unauthenticated,
     ValidationFailed,
 )
+from shared.health import health_router
+from shared.logging import safe_db_error
 from shared.settings import get_settings
-from shared.tasks import broker_reachable
 
 log = logging.getLogger("jobbro.http")
 
 HtmlErrorRenderer = Callable[[Request, AppError], Response | None]
 
-health_router = APIRouter(tags=["health"])
-
-
-@health_router.get("/healthz", summary="Liveness")
-def healthz() -> dict[str, str]:
-    return {"status": "ok"}
-
-
-@health_router.get("/readyz", summary="Readiness: database and, if configured, broker")
-def readyz() -> JSONResponse:
-    checks: dict[str, str] = {}
-    try:
-        db.ping()
-        checks["database"] = "ok"
-    except Exception as exc:
-        checks["database"] = f"error: {type(exc).__name__}"
-    if get_settings().broker_url:
-        checks["broker"] = "ok" if broker_reachable() else "error: unreachable"
-    ok = all(v == "ok" for v in checks.values())
-    return JSONResponse(
-        {"status": "ok" if ok else "unavailable", "checks": checks}, status_code=200 if ok else 503
-    )
+# How long a client should wait before trying again after the database did not answer.
+DATABASE_RETRY_AFTER_SECONDS = 5
 
 
 def wants_problem_json(request: Request) -> bool:
@@ -128,7 +113,10 @@ def problem_response(request: Request, error: AppError) -> Response:
 async def _app_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, AppError)
     if isinstance(exc, Unauthenticated | Forbidden):
-        record_denied(
+        # On a worker thread: this handler runs on the event loop, and a write that
+        # waits for a slow database there would stall every request, /healthz included.
+        await run_in_threadpool(
+            record_denied,
             getattr(request.state, "actor", None),
             exc.action or f"{request.method} {request.url.path}",
             subject_type=exc.subject_type,
@@ -210,6 +198,22 @@ def _allowed_methods(request: Request) -> set[str]:
     return methods
 
 
+async def _database_error(request: Request, exc: Exception) -> Response:
+    """A database that did not answer within its bounded wait: 503 with the request id.
+
+    Any other database error is a bug and goes on to the 500 handler.
+    """
+    if not db.is_unavailable(exc):
+        raise exc
+    detail = safe_db_error(exc) if isinstance(exc, DBAPIError) else type(exc).__name__
+    log.warning("database unavailable", extra={"fields": {"error": detail}})
+    error = ServiceUnavailable(
+        "The database did not answer in time; nothing was changed. Try again shortly.",
+        retry_after=DATABASE_RETRY_AFTER_SECONDS,
+    )
+    return problem_response(request, error)
+
+
 async def _unhandled(request: Request, exc: Exception) -> Response:
     # This handler runs outside the middleware, after it reset the context variable;
     # the id the middleware left on the request's state is the one the caller saw.
@@ -249,6 +253,11 @@ async def _request_context(
         return response
     finally:
         actor = getattr(request.state, "actor", None)
+        seconds = time.perf_counter() - started
+        # The route's template (/api/orders/{order_id}), not the path: ids would make
+        # a series per order.
+        route = getattr(request.scope.get("route"), "path", None) or "unmatched"
+        metrics.observe_request(request.method, route, status, seconds)
         log.info(
             "request",
             extra={
@@ -256,7 +265,7 @@ async def _request_context(
                     "method": request.method,
                     "path": request.url.path,
                     "status": status,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    "duration_ms": round(seconds * 1000, 2),
                     # Ids, not names: logs carry no personal data (docs/security-sessions.md).
                     "actor_kind": actor.kind if actor else None,
                     "actor_id": str(actor.id) if actor and actor.id else None,
@@ -286,6 +295,8 @@ def create_app(
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(DBAPIError, _database_error)
+    app.add_exception_handler(PoolTimeout, _database_error)
     app.add_exception_handler(Exception, _unhandled)
     app.middleware("http")(_request_context)
     app.add_middleware(

@@ -73,22 +73,26 @@ def index_reconcile() -> None:
 
 @app.command("status")
 def index_status() -> None:
-    """Print the index meta and how many CVs wait for embedding, as JSON."""
-    from sqlalchemy import func, select
-
+    """Print the index meta and its lag (CVs missing or stale, the oldest's age) as JSON."""
+    from services.matching.index.lag import measure
     from services.matching.index.store import get_index_store
-    from services.matching.models import Cv
     from shared import db
 
     with db.unit_of_work() as session:
-        total = session.scalar(select(func.count()).select_from(Cv)) or 0
-        done = session.scalar(select(func.count()).where(Cv.indexed_hash == Cv.text_hash))
+        lag = measure(session)
     index = get_index_store().current()
+    oldest = lag.oldest_pending_seconds
     print(
         json.dumps(
             {
-                "cvs": total,
-                "pending": total - (done or 0),
+                "cvs": lag.cvs,
+                "pending": lag.pending,
+                "lag": {
+                    "missing": lag.missing,
+                    "stale": lag.stale,
+                    "oldest_pending_at": lag.oldest_pending_at,
+                    "oldest_pending_seconds": None if oldest is None else round(oldest, 1),
+                },
                 "index": dict(index.meta) if index is not None else None,
             },
             indent=2,

@@ -173,7 +173,7 @@ class HttpMatchingClient:
         base_url: str,
         api_key: str,
         actor_secret: str,
-        timeout: float = 10.0,
+        timeout: httpx.Timeout | float = 15.0,
         *,
         http: httpx.Client | None = None,
     ) -> None:
@@ -255,6 +255,13 @@ def get_matching_client() -> MatchingClient:
     settings = get_settings()
     if not settings.matching_url:
         return InProcessMatchingClient()
+    # Bounded: connecting, and each read or write; a timeout is a 503 for the caller.
+    timeout = httpx.Timeout(
+        settings.matching_timeout_seconds, connect=settings.matching_connect_timeout_seconds
+    )
     return HttpMatchingClient(
-        settings.matching_url, settings.matching_api_key, settings.matching_actor_secret
+        settings.matching_url,
+        settings.matching_api_key,
+        settings.matching_actor_secret,
+        timeout,
     )

@@ -1,11 +1,18 @@
 """Celery tasks of this service: they take ids and are safe to run twice."""
 
+import contextlib
+import fcntl
+import logging
 import uuid
+from collections.abc import Iterator
+from pathlib import Path
 
 from sqlalchemy.exc import OperationalError
 
 from shared.db import unit_of_work
 from shared.tasks import celery_app
+
+log = logging.getLogger(__name__)
 
 
 @celery_app.task(
@@ -51,10 +58,33 @@ def remove_vectors(vector_ids: list[int]) -> None:
 def reconcile_index() -> dict[str, int]:
     """Embed CVs missing from or stale in the index; drop vectors of deleted CVs.
 
-    Idempotent: it compares each CV's text hash with the indexed one.
+    Idempotent: it compares each CV's text hash with the indexed one. One run at a time
+    per index: a run that finds another still going (a long catch-up after a worker
+    died) skips, instead of embedding the same CVs again beside it.
     """
     from services.matching.index import pipeline
+    from services.matching.index.store import index_root
 
-    with unit_of_work() as session:
-        report = pipeline.reconcile(session)
+    with _only_one(index_root() / "reconcile.lock") as alone:
+        if not alone:
+            log.info("reconcile already running; skipped")
+            return {"skipped": 1}
+        with unit_of_work() as session:
+            report = pipeline.reconcile(session)
     return report.__dict__
+
+
+@contextlib.contextmanager
+def _only_one(path: Path) -> Iterator[bool]:
+    """Hold an exclusive file lock if nobody else does; yields whether it was taken."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a+") as handle:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
