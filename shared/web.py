@@ -26,6 +26,7 @@ from shared.errors import (
     Unauthenticated,
     ValidationFailed,
 )
+from shared.input_encoding import Utf8Guard
 from shared.settings import get_settings
 from shared.tasks import broker_reachable
 
@@ -287,6 +288,8 @@ def create_app(
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unhandled)
+    # Innermost (added first): its Danish error page needs the session and request id.
+    app.add_middleware(Utf8Guard)
     app.middleware("http")(_request_context)
     app.add_middleware(
         SessionMiddleware,
