@@ -22,6 +22,12 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
+# The `jobbro` command of the interpreter running the bench (works without an install).
+JOBBRO = [
+    sys.executable,
+    "-c",
+    "import sys; from services.cli import app; sys.argv[0] = 'jobbro'; app()",
+]
 PG_ADMIN = os.environ.get(
     "JOBBRO_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
@@ -92,7 +98,7 @@ class Stack:
         # A session of its own, so "kill the worker" kills its pool children too, and
         # nothing else.
         self.worker = subprocess.Popen(
-            [sys.executable, "-m", "services.cli", "worker", "--concurrency", "2"],
+            [*JOBBRO, "worker", "--concurrency", "2"],
             cwd=ROOT,
             env=self.env,
             start_new_session=True,
@@ -111,9 +117,7 @@ class Stack:
             self.apis.append(
                 subprocess.Popen(
                     [
-                        sys.executable,
-                        "-m",
-                        "services.cli",
+                        *JOBBRO,
                         "serve",
                         "--port",
                         str(port),

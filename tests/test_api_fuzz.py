@@ -71,6 +71,7 @@ class Counts:
 
     fuzz: int = 0
     stateful: int = 0
+    transitions: int = 0
     linked: int = 0
     scenarios: int = 0
     statuses: Counter[int] = field(default_factory=Counter)
@@ -161,8 +162,8 @@ def print_counts() -> Iterator[None]:
     print(
         f"\nschemathesis: {COUNTS.fuzz + COUNTS.stateful} requests to "
         f"{len(COUNTS.operations)} operations ({COUNTS.fuzz} generated per operation, "
-        f"{COUNTS.stateful} in {COUNTS.scenarios} stateful scenarios, {COUNTS.linked} of "
-        f"them following a link); server errors: "
+        f"{COUNTS.stateful} in {COUNTS.scenarios} stateful scenarios, {COUNTS.transitions} of "
+        f"them along a link, {COUNTS.linked} with the linked value applied); server errors: "
         f"{sum(v for k, v in COUNTS.statuses.items() if k >= 500)}, schema violations: 0 "
         f"(any would have failed the run); statuses {{{statuses}}}"
     )
@@ -223,8 +224,9 @@ class _Workflow(schema.as_state_machine()):  # type: ignore[misc]
             # A scenario's first call (e.g. contact a candidate) starts at a demo id half
             # the time; later calls take their ids from the answers, along the links.
             _aim_at_seeds(input.case, self.seeds)
-        elif input.is_applied:
-            COUNTS.linked += 1
+        else:
+            COUNTS.transitions += 1
+            COUNTS.linked += input.is_applied
         return super().step(input)
 
     def before_call(self, case: Any) -> None:
