@@ -33,8 +33,9 @@ def check_writes(url: str, ledgers: list[Ledger], run: str) -> dict[str, int]:
     from services.matching.models import Cv
 
     engine = create_engine(url)
-    lost: dict[str, int] = defaultdict(int)
-    duplicated: dict[str, int] = defaultdict(int)
+    kinds = ("orders", "order updates", "forwards", "candidates", "contacts", "cvs", "cv updates")
+    lost: dict[str, int] = dict.fromkeys(kinds, 0)
+    duplicated: dict[str, int] = {"orders": 0, "candidates": 0}
     with engine.connect() as conn:
         orders = dict(conn.execute(select(JobOrder.id, JobOrder.description)).all())
         for ledger in ledgers:
