@@ -27,7 +27,7 @@ class Ledger:
     unexpected: int = 0  # 4xx the client did not expect
 
 
-def check_writes(url: str, ledgers: list[Ledger], run: str) -> dict[str, int]:
+def check_writes(url: str, ledgers: list[Ledger], run: str) -> dict[str, dict[str, int]]:
     """Compare what the clients were told with what the database holds."""
     from services.joborders.models import Candidate, JobOrder
     from services.matching.models import Cv
@@ -83,7 +83,7 @@ def check_writes(url: str, ledgers: list[Ledger], run: str) -> dict[str, int]:
                 elif stored_headline != headline:
                     lost["cv updates"] += 1
     engine.dispose()
-    return {"lost": dict(lost), "duplicated": dict(duplicated)}  # type: ignore[dict-item]
+    return {"lost": lost, "duplicated": duplicated}
 
 
 def pending_work(url: str) -> dict[str, int]:
