@@ -119,6 +119,7 @@ class Client:
         self.src = {"Authorization": f"Bearer {seeds['source_key']}"}
         self.ledger = Ledger()
         self.seq = 0
+        self.t0 = time.monotonic()
 
     def _send(self, op: str, method: str, path: str, **kwargs: Any) -> httpx.Response | None:
         """Send with retries on 5xx and transport errors; writes are safe to repeat."""
@@ -128,14 +129,18 @@ class Client:
             started = time.perf_counter()
             try:
                 r = client.request(method, path, **kwargs)
-            except httpx.HTTPError:
+            except httpx.HTTPError as exc:
                 self.ledger.errors += 1
+                self.ledger.failures[f"{op}: {type(exc).__name__}"] += 1
                 time.sleep(0.5 * (attempt + 1))
                 continue
-            self.ledger.latencies[op].append((time.perf_counter() - started) * 1000)
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            self.ledger.latencies[op].append(elapsed_ms)
+            self.ledger.samples[op].append((time.monotonic() - self.t0, elapsed_ms))
             self.ledger.statuses[op][r.status_code] += 1
             if r.status_code >= 500:
                 self.ledger.errors += 1
+                self.ledger.failures[f"{op}: {r.status_code}"] += 1
                 time.sleep(0.5 * (attempt + 1))
                 continue
             return r
@@ -349,6 +354,22 @@ def _quantile(values: list[float], q: float) -> float:
     return round(ordered[max(0, math.ceil(q * len(ordered)) - 1)], 1) if ordered else 0.0
 
 
+def _merged(counters: list[dict[str, int]]) -> dict[str, int]:
+    total: dict[str, int] = defaultdict(int)
+    for counter in counters:
+        for key, n in counter.items():
+            total[key] += n
+    return dict(sorted(total.items()))
+
+
+def _samples(ledgers: list[Ledger]) -> dict[str, list[tuple[float, float]]]:
+    merged: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    for ledger in ledgers:
+        for op, values in ledger.samples.items():
+            merged[op].extend(values)
+    return merged
+
+
 def _warm_up(ports: list[int], seeds: dict[str, Any]) -> None:
     """One of each heavy call per process before the clock starts (model, labels, index)."""
     for port in ports:
@@ -402,6 +423,8 @@ def main() -> None:
         clients = [Client(i, stack.api_ports, seeds, run) for i in range(args.clients)]
         stop = threading.Event()
         started = time.monotonic()
+        for c in clients:
+            c.t0 = started
 
         def drive(client: Client) -> None:
             while not stop.is_set():
@@ -445,6 +468,7 @@ def main() -> None:
             time.sleep(5)
             pending = pending_work(url)
         recovered = not any(pending.values())
+        done_at = time.monotonic() - started
         checks = check_writes(url, ledgers, run)
 
         latencies: dict[str, list[float]] = defaultdict(list)
@@ -466,6 +490,7 @@ def main() -> None:
             "requests": requests,
             "throughput_rps": round(requests / load_seconds, 1),
             "errors": sum(ledger.errors for ledger in ledgers),
+            "error_kinds": _merged([ledger.failures for ledger in ledgers]),
             "unexpected_4xx": sum(ledger.unexpected for ledger in ledgers),
             "acknowledged_writes": {
                 "orders": sum(len(ledger.orders) for ledger in ledgers),
@@ -479,7 +504,10 @@ def main() -> None:
             "write_check": checks,
             "background_work": {
                 "recovered": recovered,
-                "seconds_after_load_until_done": round(time.monotonic() - recover_started, 1),
+                "seconds_after_load_until_done": round(done_at - load_seconds, 1),
+                "seconds_after_last_fault_until_done": (
+                    round(done_at - events[-1]["t_s"], 1) if events else None
+                ),
                 "still_pending": pending,
             },
             "baseline_healthz_p95_ms": _quantile(latencies.get("healthz", []), 0.95),
@@ -494,6 +522,16 @@ def main() -> None:
                 if values
             },
         }
+        if events:
+            # The same operations before the first fault (the baseline) and from it on.
+            first = float(events[0]["t_s"])
+            report["p95_ms_before_first_fault_vs_after"] = {
+                op: [
+                    _quantile([ms for t, ms in values if t < first], 0.95),
+                    _quantile([ms for t, ms in values if t >= first], 0.95),
+                ]
+                for op, values in sorted(_samples(ledgers).items())
+            }
         print(json.dumps(report, indent=2))
     finally:
         stack.stop_all()

@@ -24,6 +24,9 @@ class Ledger:
         default_factory=lambda: defaultdict(lambda: defaultdict(int))
     )
     errors: int = 0  # answers >= 500 and transport errors, retries included
+    failures: dict[str, int] = field(default_factory=lambda: defaultdict(int))  # "op: kind"
+    # (seconds since the load began, latency ms) per operation, for the phase split.
+    samples: dict[str, list[tuple[float, float]]] = field(default_factory=lambda: defaultdict(list))
     unexpected: int = 0  # 4xx the client did not expect
 
 
