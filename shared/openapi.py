@@ -136,7 +136,9 @@ OPERATIONS: dict[str, Op] = {
         "candidates",
         (*_CONFLICT, *_IDEMPOTENT, DuplicateCandidate, ServiceUnavailable),
     ),
-    "GET /api/orders/{order_id}/matches": Op("listMatches", "candidates", (ServiceUnavailable,)),
+    "GET /api/orders/{order_id}/matches": Op(
+        "listMatches", "candidates", (ServiceUnavailable, InvalidState)
+    ),
     "POST /api/orders/{order_id}/candidates/{candidate_id}/contact": Op(
         "recordContact", "candidates", _CONFLICT
     ),

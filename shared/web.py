@@ -31,6 +31,7 @@ from shared.errors import (
     ValidationFailed,
 )
 from shared.health import health_router
+from shared.input_encoding import Utf8Guard
 from shared.logging import safe_db_error
 from shared.settings import get_settings
 
@@ -298,6 +299,8 @@ def create_app(
     app.add_exception_handler(DBAPIError, _database_error)
     app.add_exception_handler(PoolTimeout, _database_error)
     app.add_exception_handler(Exception, _unhandled)
+    # Innermost (added first): its Danish error page needs the session and request id.
+    app.add_middleware(Utf8Guard)
     app.middleware("http")(_request_context)
     app.add_middleware(
         SessionMiddleware,

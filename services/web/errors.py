@@ -35,6 +35,8 @@ EXPLANATIONS_DA = {
 # Refusals by the service action that raised them, in the words of the cooperation agreement.
 ACTION_MESSAGES_DA: dict[str, str] = {
     "auth.csrf": "Formularen er udløbet. Genindlæs siden og prøv igen.",
+    "input.encoding": "En tekst i formularen indeholder tegn, der ikke kan læses (ugyldig "
+    "UTF-8), så intet er gemt. Gå tilbage, skriv teksten igen, og gem.",
     "order.read": "Jobordren tilhører organisationer, du ikke arbejder sammen med om den.",
     "order.candidates": "Jobordren tilhører organisationer, du ikke arbejder sammen med om den.",
     "order.create": "Kun jobcentre og a-kasser kan oprette jobordrer.",

@@ -44,6 +44,8 @@ _MESSAGES: dict[str, str] = {
     # The order's date rules (services.joborders.orders.schemas.order_date_problems).
     "date_before_receipt": "Må ikke ligge før den dag, jobordren blev modtaget ({received}).",
     "date_in_past": "Må ikke ligge i fortiden.",
+    # Text that is not UTF-8 (shared/input_encoding.py): nothing was saved.
+    "invalid_utf8": "Teksten indeholder tegn, der ikke kan læses (ugyldig UTF-8). Skriv den igen.",
 }
 
 # Messages a service writes in English for a known rule, in Danish for the form.
