@@ -7,9 +7,10 @@ from sqlalchemy import select, update
 
 from services.app import create
 from services.joborders.models import Notification
-from shared import db, outbox
+from shared import db
 from shared.db import utcnow
 from shared.models import AuditEvent, OutboxMessage, Outcome
+from shared.tasks import relay_outbox
 from tests.contact.conftest import RecordingBeskedmodul
 from tests.contact.helpers import Case, member, recommendation_body
 from tests.joborders.helpers import HttpAs
@@ -188,7 +189,7 @@ def test_a_lost_broker_loses_no_recommendation(
     for _ in range(2):
         with db.unit_of_work() as s:
             s.execute(update(OutboxMessage).values(available_at=utcnow() - timedelta(seconds=1)))
-        outbox.relay()
+        relay_outbox()
     assert [m["kind"] for m in channel.sent] == ["recommendation"]
     assert akasse.get(f"{API}/{rec_id}").json()["status"] == "sent"
     with db.unit_of_work() as s:
