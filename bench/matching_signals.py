@@ -147,9 +147,7 @@ def dump(name: str, cache: Path = CACHE) -> Path:
             cols["order"].append(np.full(len(ext), n))
             cols["cv"].append(np.asarray(ext))
     out = cache / name / "signals.npz"
-    np.savez_compressed(out, **{k: np.concatenate(v) for k, v in cols.items()},
-                        order_ids=np.asarray([json.loads(x)["id"] for x in
-                                              (SETS[name] / "orders.ndjson").read_text().splitlines()]))  # fmt: skip
+    np.savez_compressed(out, **{k: np.concatenate(v) for k, v in cols.items()})
     log(f"{name}: {sum(len(x) for x in cols['grade']):,} (order, CV) pairs -> {out}")
     return out
 
@@ -232,8 +230,8 @@ def main() -> None:
         | (d["semantic"] >= relevance.MIN_SEMANTIC)
         | (d["occupation"] >= relevance.MIN_OCCUPATION)
     )
-    print(json.dumps({"set": args.set, "pairs": len(d["grade"]),
-                      "ndcg@10": round(float(ndcg_per_order(d, scores(d), keep).mean()), 4)}))  # fmt: skip
+    ndcg = round(float(ndcg_per_order(d, scores(d), keep).mean()), 4)
+    print(json.dumps({"set": args.set, "pairs": len(d["grade"]), "ndcg@10": ndcg}))
 
 
 if __name__ == "__main__":
