@@ -30,7 +30,7 @@ def test_has_any_answers_as_the_row_major_matrix() -> None:
             before = tags.has_any(tags.column("A"))
             new = copy.copy(tags)
             new.vocab = dict(tags.vocab)
-            new.append(_rows(rng, 20) + [["NEW"]])
+            new.append([*_rows(rng, 20), ["NEW"]])
             assert np.array_equal(tags.has_any(tags.column("A")), before)
             tags = new
         if step % 11 == 0:
