@@ -18,6 +18,8 @@ Flags:
                          embeddings replicated with noise
     --nprobe N           override the IVF nprobe (tuning; default: the product's)
     --lists-per-sqrt-n F override nlist = F * sqrt(N) (tuning; default: the product's)
+    --tags 100000,...    only the tag lookups of a search (occupation links, licences),
+                         column-major against the row-major slice of before; seconds
     --million            one-off end-to-end run at 1M CVs (or --e2e-cvs N) instead of
                          everything else: p95, resident memory of the process and the
                          first search; synthetic vectors; not part of `make bench`
@@ -584,6 +586,41 @@ def row_major_tags() -> Iterator[None]:
         TagMatrix.has_any = current  # type: ignore[method-assign]
 
 
+def bench_tags(n_rows: int, n_queries: int = 50) -> dict[str, Any]:
+    """The tag lookups of one search (10 occupation/ISCO columns and 3 licence/certificate
+    columns, read for the rows within reach), column-major copy against the row-major
+    slice of before, on a bank of `n_rows` CVs with 3 occupations each of 3,000."""
+    from services.matching.search.bank.matrices import TagMatrix
+
+    rng = np.random.default_rng(7)
+    tags = TagMatrix()
+    occupations = [f"occ{i}" for i in range(3000)]
+    weights = 1.0 / np.arange(1, 3001) ** 0.7
+    drawn = rng.choice(3000, (n_rows, 3), p=weights / weights.sum())
+    tags.append([[occupations[j] for j in row] for row in drawn])
+    rows = np.sort(rng.choice(n_rows, n_rows // 2, replace=False))
+    queries = [rng.choice(3000, 13, p=weights / weights.sum()) for _ in range(n_queries)]
+    out: dict[str, Any] = {"rows": n_rows, "rows_within_reach": len(rows), "columns": 13}
+    for name, ctx in (
+        ("row_major_before", row_major_tags),
+        ("column_major", contextlib.nullcontext),
+    ):
+        with ctx():
+            tags.has_any(np.asarray([0]), rows)  # builds the column-major copy once
+            times, cpu = [], []
+            for cols in queries:
+                c0, t0 = time.thread_time(), time.perf_counter()
+                for c in cols:
+                    tags.has_any(np.asarray([c]), rows)
+                times.append(time.perf_counter() - t0)
+                cpu.append(time.thread_time() - c0)
+        out[name] = percentiles(times, cpu)
+    out["cpu_p95_ratio"] = round(
+        out["column_major"]["cpu_p95_ms"] / out["row_major_before"]["cpu_p95_ms"], 3
+    )
+    return out
+
+
 def bench_e2e(n_cvs: int, n_queries: int, *, one_off: bool = False) -> dict[str, Any]:
     """search_for_order over `n_cvs` synthetic CVs whose vectors go straight into the index.
 
@@ -928,7 +965,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--delta-size", type=int, default=None)
     parser.add_argument("--delta-applies", type=int, default=100)
     parser.add_argument("--million", action="store_true")
+    parser.add_argument("--tags", default=None)
     args = parser.parse_args(argv)
+    if args.tags:
+        load = [round(v, 1) for v in os.getloadavg()]
+        parts = [bench_tags(int(n), args.queries or 50) for n in args.tags.split(",")]
+        print(json.dumps({"load_average": load, "tags": parts}, indent=2))
+        return 0
     if args.million:
         return one_million(args.e2e_cvs or 1_000_000, args.queries or 50)
 
