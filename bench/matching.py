@@ -18,6 +18,11 @@ Flags:
                          embeddings replicated with noise
     --nprobe N           override the IVF nprobe (tuning; default: the product's)
     --lists-per-sqrt-n F override nlist = F * sqrt(N) (tuning; default: the product's)
+    --tags 100000,...    only the tag lookups of a search (occupation links, licences),
+                         column-major against the row-major slice of before; seconds
+    --million            one-off end-to-end run at 1M CVs (or --e2e-cvs N) instead of
+                         everything else: p95, resident memory of the process and the
+                         first search; synthetic vectors; not part of `make bench`
 """
 
 import argparse
@@ -550,8 +555,78 @@ def ingest_function() -> tuple[Callable[[], int], str]:
 # -- part 3: end to end ---------------------------------------------------------------------------
 
 
-def bench_e2e(n_cvs: int, n_queries: int) -> dict[str, Any]:
-    """search_for_order over `n_cvs` synthetic CVs whose vectors go straight into the index."""
+def _memory_mb() -> dict[str, int]:
+    """This process's resident memory now and at its peak (MB, /proc/self/status)."""
+    out = {}
+    for line in Path("/proc/self/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            out[{"VmRSS": "rss_mb", "VmHWM": "peak_rss_mb"}[key]] = int(value.split()[0]) // 1024
+    return out
+
+
+@contextlib.contextmanager
+def row_major_tags() -> Iterator[None]:
+    """Tag lookups as before the column-major copy: slice the columns of the row-major
+    matrix for every row, then pick the rows (the baseline of the `has_any` change)."""
+    from services.matching.search.bank.matrices import TagMatrix
+
+    def has_any(self: TagMatrix, cols: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+        if len(cols) == 0:
+            hit = np.zeros(self.matrix.shape[0], dtype=bool)
+        else:
+            hit = np.asarray(self.matrix[:, cols].sum(axis=1)).ravel() > 0
+        return hit if rows is None else hit[rows]
+
+    current = TagMatrix.has_any
+    TagMatrix.has_any = has_any  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        TagMatrix.has_any = current  # type: ignore[method-assign]
+
+
+def bench_tags(n_rows: int, n_queries: int = 50) -> dict[str, Any]:
+    """The tag lookups of one search (10 occupation/ISCO columns and 3 licence/certificate
+    columns, read for the rows within reach), column-major copy against the row-major
+    slice of before, on a bank of `n_rows` CVs with 3 occupations each of 3,000."""
+    from services.matching.search.bank.matrices import TagMatrix
+
+    rng = np.random.default_rng(7)
+    tags = TagMatrix()
+    occupations = [f"occ{i}" for i in range(3000)]
+    weights = 1.0 / np.arange(1, 3001) ** 0.7
+    drawn = rng.choice(3000, (n_rows, 3), p=weights / weights.sum())
+    tags.append([[occupations[j] for j in row] for row in drawn])
+    rows = np.sort(rng.choice(n_rows, n_rows // 2, replace=False))
+    queries = [rng.choice(3000, 13, p=weights / weights.sum()) for _ in range(n_queries)]
+    out: dict[str, Any] = {"rows": n_rows, "rows_within_reach": len(rows), "columns": 13}
+    for name, ctx in (
+        ("row_major_before", row_major_tags),
+        ("column_major", contextlib.nullcontext),
+    ):
+        with ctx():
+            tags.has_any(np.asarray([0]), rows)  # builds the column-major copy once
+            times, cpu = [], []
+            for cols in queries:
+                c0, t0 = time.thread_time(), time.perf_counter()
+                for c in cols:
+                    tags.has_any(np.asarray([c]), rows)
+                times.append(time.perf_counter() - t0)
+                cpu.append(time.thread_time() - c0)
+        out[name] = percentiles(times, cpu)
+    out["cpu_p95_ratio"] = round(
+        out["column_major"]["cpu_p95_ms"] / out["row_major_before"]["cpu_p95_ms"], 3
+    )
+    return out
+
+
+def bench_e2e(n_cvs: int, n_queries: int, *, one_off: bool = False) -> dict[str, Any]:
+    """search_for_order over `n_cvs` synthetic CVs whose vectors go straight into the index.
+
+    `one_off` (the 1M run): no baselines and no saved copy of the bank (gigabytes at
+    that size); reports resident memory and the first search instead.
+    """
     import uuid
 
     from services.matching.contract import OrderQuery, SearchFilters
@@ -629,22 +704,6 @@ def bench_e2e(n_cvs: int, n_queries: int) -> dict[str, Any]:
                 SearchFilters(max_distance_km=30, driving_licences=["B"], languages=["da"]),
             ),
         }
-        log("e2e: first search (builds the in-memory CV bank snapshot)")
-        t0 = time.perf_counter()
-        with unit_of_work() as session:
-            search_service.search_for_order(session, actor, OrderQuery(**orders[0]))
-        result["first_search_s"] = round(time.perf_counter() - t0, 1)
-        # What a restarted server pays instead: the warm-up saves the bank, a new
-        # process loads it (persist.save_snapshot / load_persisted).
-        t0 = time.perf_counter()
-        saved = persist.save_snapshot(cache._cache) if cache._cache else None
-        result["cv_bank_save_s"] = round(time.perf_counter() - t0, 1)
-        result["cv_bank_file_mb"] = round(saved.stat().st_size / 1e6) if saved else None
-        scoring.reset_cache()
-        t0 = time.perf_counter()
-        with unit_of_work() as session:
-            search_service.search_for_order(session, actor, OrderQuery(**orders[0]))
-        result["first_search_after_restart_s"] = round(time.perf_counter() - t0, 1)
 
         def run(shape: Callable[[dict[str, Any]], dict[str, Any]], filters: Any) -> Any:
             times, cpu, totals, pages = [], [], [], []
@@ -661,6 +720,35 @@ def bench_e2e(n_cvs: int, n_queries: int) -> dict[str, Any]:
                 pages.append([(c.cv.id, c.score) for c in page.items])
             return percentiles(times, cpu), int(np.mean(totals)), pages
 
+        log("e2e: first search (builds the in-memory CV bank snapshot)")
+        t0 = time.perf_counter()
+        with unit_of_work() as session:
+            search_service.search_for_order(session, actor, OrderQuery(**orders[0]))
+        result["first_search_s"] = round(time.perf_counter() - t0, 1)
+        # One process holding the bank and the index: what every API worker holds.
+        result["memory_after_first_search"] = _memory_mb()
+        if one_off:
+            result["vectors"] = "synthetic: each CV's occupation title embedded, plus noise"
+            product, mean_total, _ = run(scenarios["filtered"][0], scenarios["filtered"][1])
+            result["filtered"] = {**product, "candidates_after_filters_mean": mean_total}
+            product, mean_total, _ = run(scenarios["unfiltered"][0], None)
+            result["unfiltered"] = {**product, "candidates_after_filters_mean": mean_total}
+            result["memory_at_end"] = _memory_mb()
+            log(f"e2e one-off: {json.dumps(result)}")
+            scoring.reset_cache()
+            return result
+        # What a restarted server pays instead: the warm-up saves the bank, a new
+        # process loads it (persist.save_snapshot / load_persisted).
+        t0 = time.perf_counter()
+        saved = persist.save_snapshot(cache._cache) if cache._cache else None
+        result["cv_bank_save_s"] = round(time.perf_counter() - t0, 1)
+        result["cv_bank_file_mb"] = round(saved.stat().st_size / 1e6) if saved else None
+        scoring.reset_cache()
+        t0 = time.perf_counter()
+        with unit_of_work() as session:
+            search_service.search_for_order(session, actor, OrderQuery(**orders[0]))
+        result["first_search_after_restart_s"] = round(time.perf_counter() - t0, 1)
+
         for name, (shape, filters) in scenarios.items():
             # Baseline in the same run: every candidate's competences scored.
             scoring.PRUNE_COMPETENCES = False
@@ -668,6 +756,9 @@ def bench_e2e(n_cvs: int, n_queries: int) -> dict[str, Any]:
                 exhaustive, _, expected = run(shape, filters)
             finally:
                 scoring.PRUNE_COMPETENCES = True
+            # Baseline in the same run: tag lookups over every row (before the change).
+            with row_major_tags():
+                row_major, _, before = run(shape, filters)
             product, mean_total, pages = run(shape, filters)
             same = sum(a == b for a, b in zip(pages, expected, strict=True))
             result[name] = {
@@ -676,6 +767,11 @@ def bench_e2e(n_cvs: int, n_queries: int) -> dict[str, Any]:
                 "exhaustive_baseline": exhaustive,
                 "p95_ratio_to_baseline": round(product["p95_ms"] / exhaustive["p95_ms"], 3),
                 "pages_identical_to_baseline": same,
+                "row_major_tags_baseline": row_major,
+                "p95_ratio_to_row_major_tags": round(product["p95_ms"] / row_major["p95_ms"], 3),
+                "pages_identical_to_row_major_tags": sum(
+                    a == b for a, b in zip(pages, before, strict=True)
+                ),
             }
             log(f"e2e {name}: {json.dumps(result[name])}")
         scoring.reset_cache()
@@ -868,7 +964,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--skip-delta", action="store_true")
     parser.add_argument("--delta-size", type=int, default=None)
     parser.add_argument("--delta-applies", type=int, default=100)
+    parser.add_argument("--million", action="store_true")
+    parser.add_argument("--tags", default=None)
     args = parser.parse_args(argv)
+    if args.tags:
+        load = [round(v, 1) for v in os.getloadavg()]
+        parts = [bench_tags(int(n), args.queries or 50) for n in args.tags.split(",")]
+        print(json.dumps({"load_average": load, "tags": parts}, indent=2))
+        return 0
+    if args.million:
+        return one_million(args.e2e_cvs or 1_000_000, args.queries or 50)
 
     sizes = [
         int(s) for s in (args.sizes or ("20000" if args.quick else "100000,1000000")).split(",")
@@ -927,6 +1032,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.delta_size or (20_000 if args.quick else 100_000), args.delta_applies
         )
     report["machine"]["load_average_at_end"] = [round(v, 2) for v in os.getloadavg()]
+    report["elapsed_s"] = round(time.perf_counter() - started, 1)
+    print(json.dumps(report, indent=2))
+    return 0
+
+
+def one_million(n_cvs: int, n_queries: int) -> int:
+    """The one-off run at 1M CVs (`--million`; not in `make bench`): where one machine ends."""
+    started = time.perf_counter()
+    report: dict[str, Any] = {
+        "command": "bench/matching.py " + " ".join(sys.argv[1:]),
+        "machine": {"cpus": os.cpu_count(), "load_average_at_start": list(os.getloadavg())},
+        "e2e": bench_e2e(n_cvs, n_queries, one_off=True),
+    }
+    report["machine"]["load_average_at_end"] = list(os.getloadavg())
     report["elapsed_s"] = round(time.perf_counter() - started, 1)
     print(json.dumps(report, indent=2))
     return 0

@@ -131,10 +131,9 @@ def _occupation(snap: BankSnapshot, query: SearchQuery, rows: np.ndarray) -> np.
     links = [
         x for x in order_links(query.order.title, query.order.occupation_uri) if x.confidence > 0
     ]
-    same = [snap.occupations.has_any(snap.occupations.column(x.uri))[rows]
-            for x in links]  # fmt: skip
+    same = [snap.occupations.has_any(snap.occupations.column(x.uri), rows) for x in links]
     related = [
-        snap.iscos.has_any(snap.iscos.column(x.isco_group))[rows]
+        snap.iscos.has_any(snap.iscos.column(x.isco_group), rows)
         if x.isco_group
         else np.zeros(len(rows), bool)
         for x in links
@@ -155,7 +154,7 @@ def _requirements(
     def share(matrix: TagMatrix, wanted: list[str], match: Any) -> np.ndarray:
         got = np.zeros(len(rows))
         for w in wanted:
-            got += matrix.has_any(matrix.columns(lambda t, w=w: match(t, w)))[rows]
+            got += matrix.has_any(matrix.columns(lambda t, w=w: match(t, w)), rows)
         return got / len(wanted)
 
     if order.certificates:

@@ -13,7 +13,32 @@ class TagMatrix:
 
     def __init__(self) -> None:
         self.vocab: dict[str, int] = {}
-        self.matrix = sparse.csr_matrix((0, 0), dtype=np.float32)
+        self._matrix = sparse.csr_matrix((0, 0), dtype=np.float32)
+        self._by_column: sparse.csc_matrix | None = None
+
+    @property
+    def matrix(self) -> sparse.csr_matrix:
+        return self._matrix
+
+    @matrix.setter
+    def matrix(self, value: sparse.csr_matrix) -> None:
+        self._matrix = value
+        self._by_column = None
+
+    def __copy__(self) -> "TagMatrix":
+        # A patched snapshot's copy shares the column-major copy until its matrix changes.
+        new = TagMatrix.__new__(TagMatrix)
+        new.vocab, new._matrix, new._by_column = self.vocab, self._matrix, self._by_column
+        return new
+
+    def __getstate__(self) -> dict[str, Any]:
+        # The column-major copy is rebuilt on first use; not worth a place in the file.
+        return {"vocab": self.vocab, "_matrix": self._matrix}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # Snapshots pickled before the column-major copy existed hold `matrix`.
+        self.vocab = state["vocab"]
+        self.matrix = state["_matrix"] if "_matrix" in state else state["matrix"]
 
     def _encode(self, rows: Sequence[Iterable[str]]) -> sparse.csr_matrix:
         indptr, indices = [0], []
@@ -42,11 +67,24 @@ class TagMatrix:
         i = self.vocab.get(tag)
         return np.asarray([] if i is None else [i], dtype=np.int64)
 
-    def has_any(self, cols: np.ndarray) -> np.ndarray:
-        """Per row: holds at least one of the columns."""
-        if len(cols) == 0:
-            return np.zeros(self.matrix.shape[0], dtype=bool)
-        return np.asarray(self.matrix[:, cols].sum(axis=1)).ravel() > 0
+    def has_any(self, cols: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+        """Per row (of `rows`, or all): holds at least one of the columns.
+
+        Reads the columns' postings in a column-major copy (built once per matrix), so a
+        search costs the holders of the tags, not a pass over every row's tags: slicing
+        columns of the row-major matrix touched all rows, and a search asks this
+        for each licence, certificate and occupation link.
+        """
+        n = self._matrix.shape[0]
+        hit = np.zeros(n, dtype=bool)
+        cols = cols[cols < self._matrix.shape[1]]
+        if len(cols):
+            by_column = self._by_column
+            if by_column is None:
+                by_column = self._by_column = self._matrix.tocsc()
+            ptr = by_column.indptr
+            hit[np.concatenate([by_column.indices[ptr[c] : ptr[c + 1]] for c in cols])] = True
+        return hit if rows is None else hit[rows]
 
 
 @dataclass
