@@ -2,10 +2,12 @@
 
 from fastapi import APIRouter, FastAPI
 
+from services.joborders.candidates.history_router import router as history_router
 from services.joborders.candidates.router import router as candidates_router
 from services.joborders.forwarding.router import router as forwarding_router
 from services.joborders.indicators.router import router as indicators_router
 from services.joborders.mediation_log.router import router as mediation_log_router
+from services.joborders.notes.router import router as notes_router
 from services.joborders.notifications.router import router as notifications_router
 from services.joborders.orders.router import router as orders_router
 from services.joborders.ownership.router import router as ownership_router
@@ -23,6 +25,8 @@ ROUTERS: list[APIRouter] = [
     candidates_router,
     indicators_router,
     notifications_router,
+    notes_router,
+    history_router,
 ]
 
 
