@@ -54,7 +54,7 @@ def cv_history(
             outcome_at=c.outcome_at,
             archived_at=c.archived_at,
         )
-        for c, o in session.execute(stmt).tuples()
+        for c, o in session.execute(stmt).all()
         if disclosure.sees_candidate_details(actor, o, c)
     ]
     audit.record(
