@@ -331,7 +331,8 @@ def record_outcome(
 ) -> Candidate:
     """The owner records hired (with start date) or not hired; the last hire closes the order.
 
-    A non-hire carries a reason from a closed list, or a note saying why.
+    A non-hire carries a reason from a closed list or a note saying why (`OutcomeIn`, which
+    the API and the order page both validate with).
     """
     order, candidate = _locked(session, actor, order_id, candidate_id, "candidate.outcome")
     access.require_owner(actor, order, action="candidate.outcome", what="record hires")
@@ -356,8 +357,6 @@ def record_outcome(
         local_date(order.received_at), start_date if hired else None
     ):
         raise ValidationFailed(problems[0]["msg"], errors=problems)
-    if not hired and code is None and not (note or "").strip():
-        raise ValidationFailed("A non-hire needs a reason or a note giving the reason")
     candidate.status = wanted
     candidate.start_date = start_date if hired else None
     candidate.outcome_reason = code
