@@ -24,8 +24,9 @@ from services.web import queries
 from services.web.common import PostedForm, WebSession, flash_redirect, form_values
 from services.web.labels import CANDIDATE_STATUS_DA, CONTACT_OUTCOME_DA
 from shared.actor import Actor
-from shared.audit import record_denied
+from shared import audit
 from shared.auth import CurrentActor
+from shared.models import Outcome
 
 router = APIRouter(include_in_schema=False)
 
@@ -135,9 +136,12 @@ def bulk_action(
         label = _label(actor, order, c, names)
         if action not in candidate_actions(actor, order, c):
             why = _why_not(actor, order, c, action, names)
-            record_denied(
+            # In the request's own transaction: it commits with the rows that were done.
+            audit.record(
+                session,
                 actor,
                 f"candidate.bulk.{action}",
+                outcome=Outcome.DENY,
                 subject_type="job_order_candidate",
                 subject_id=c.id,
                 detail=why,
