@@ -23,8 +23,8 @@ from services.joborders.policy.disclosure import sees_candidate_details
 from services.web import queries
 from services.web.common import PostedForm, WebSession, flash_redirect, form_values
 from services.web.labels import CANDIDATE_STATUS_DA, CONTACT_OUTCOME_DA
-from shared.actor import Actor
 from shared import audit
+from shared.actor import Actor
 from shared.auth import CurrentActor
 from shared.models import Outcome
 
@@ -100,7 +100,7 @@ def bulk_action(
     order = get_order(session, order_id)
     access.require_visible(session, actor, order, action="candidate.bulk")
     choice = values.get("handling", "")
-    ids = _ids(form.getlist("kandidat"))
+    ids = _ids([v for v in form.getlist("kandidat") if isinstance(v, str)])
     if not ids:
         return refused("Intet er udført. Sæt kryds ved mindst én kandidat i tabellen.")
     if choice not in BULK_ACTIONS:
