@@ -55,14 +55,20 @@ def create_order(
 
 
 def candidate_card(page: Page, name: str):  # type: ignore[no-untyped-def]
-    return page.locator("article.candidate-card").filter(has_text=name)
+    """The candidate's card below its table row, opened if it is closed."""
+    details = page.locator("details.cand-details").filter(
+        has=page.locator("summary", has_text=name)
+    )
+    if details.get_attribute("open") is None:
+        details.locator("summary").first.click()
+    return details.locator("article.candidate-card")
 
 
 def record_contact(page: Page, name: str, outcome: str) -> None:
     card = candidate_card(page, name)
     card.get_by_text("Registrér kontakt").click()
     card.get_by_label(outcome, exact=True).check()
-    card.get_by_label("Note").fill("Talt med i telefonen.")
+    card.get_by_label("Note", exact=True).fill("Talt med i telefonen.")
     card.get_by_role("button", name="Gem kontakt").click()
     expect(page.get_by_role("status")).to_contain_text("Kontakten er registreret")
 
