@@ -171,7 +171,7 @@ def test_mediator_and_caseworker_follow_up_on_an_order(live_server: str, page: P
     expect(_card(page, "Dorthe Kjær").get_by_role("status")).to_contain_text("Noten om kandidaten")
     expect(_card(page, "Dorthe Kjær").locator("ul.notes")).to_contain_text("Lars Jensen")
     assert_accessible(page)
-    _card(page, "Dorthe Kjær").get_by_role("link", name="Dorthe Kjær").click()
+    _card(page, "Dorthe Kjær").get_by_role("link", name="Dorthe Kjær", exact=True).click()
     expect(page.get_by_role("heading", level=1, name="Dorthe Kjær")).to_be_visible()
     expect(page.locator("main")).to_contain_text(DORTHE_PHONE)
     expect(page.get_by_role("heading", name="Kandidat på jobordrer")).to_be_visible()
