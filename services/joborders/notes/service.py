@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from services.joborders.common import idempotency
 from services.joborders.common.store import get_order
-from services.joborders.models import Candidate, JobOrder
+from services.joborders.models import Candidate, IdempotencyKey, JobOrder
 from services.joborders.notes.models import OrderNote
 from services.joborders.policy import access, disclosure
 from shared import audit
@@ -92,6 +92,16 @@ def add_note(
     audit.record(session, actor, "note.add", subject_type=subject[0], subject_id=subject[1])
     claim.complete(note.id)
     return note
+
+
+def key_used(session: Session, actor: Actor, key: str) -> bool:
+    """Whether the caller's organisation already used this Idempotency-Key (for anything)."""
+    row = session.scalar(
+        select(IdempotencyKey.id).where(
+            IdempotencyKey.organisation_id == actor.organisation_id, IdempotencyKey.key == key
+        )
+    )
+    return row is not None
 
 
 def _replayed(session: Session, note_id: uuid.UUID) -> OrderNote:

@@ -180,8 +180,15 @@ def test_notes_contact_details_and_history_follow_the_rules(
     carsten = _candidate_id(page, "Carsten Dahlgaard")
     r = client.post(f"{order}/noter", data={"text": " ", "csrf_token": token})
     assert "Noten er ikke gemt. Skriv noten, før du gemmer." in r.text
-    r = client.post(f"{order}/noter", data={"text": "Ring før kl. 10", "csrf_token": token})
+    form_token = re.search(r'name="form_token" value="([0-9a-f]+)"', page)
+    assert form_token
+    note = {"text": "Ring før kl. 10", "form_token": form_token.group(1), "csrf_token": token}
+    r = client.post(f"{order}/noter", data=note)
     assert "Noten er gemt på jobordren." in r.text
+    # The same form sent again (back button): one note, and the page says so.
+    again = client.post(f"{order}/noter", data=note)
+    assert "Noten var allerede gemt" in again.text
+    assert again.text.count("<p>Ring før kl. 10</p>") == 1
     r = client.post(
         f"{order}/kandidater/{carsten}/noter",
         data={"text": "Medlemsnote-X: har truckcertifikat", "csrf_token": token},

@@ -153,6 +153,8 @@ def order_page(
         NOT_INTERESTED_DA=NOT_INTERESTED_DA,
         NOT_HIRED_DA=NOT_HIRED_DA,
         reason_label=reason_label,
+        # One token per note form, so the same form sent twice saves one note.
+        new_token=lambda: uuid.uuid4().hex,
         contact_allowed=_contact_allowed(actor, order, candidates),
         bulk_rows={r.id for r in rows if {"archive", "contact"} & set(r.allowed_actions)},
         bulk_results=request.session.pop("samlet", None),
