@@ -9,15 +9,15 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, ViewportSize, expect
 
 from tests.web.conftest import CV_SOURCE_KEY, _organisation_ids, seed_cvs
 from tests.web.helpers import assert_accessible, fits_narrow_screen, log_in
 
 pytestmark = pytest.mark.browser
 
-WIDE = {"width": 1366, "height": 900}
-NARROW = {"width": 390, "height": 844}
+WIDE: ViewportSize = {"width": 1366, "height": 900}
+NARROW: ViewportSize = {"width": 390, "height": 844}
 DORTHE_PHONE = "+45 31 42 53 64"
 UNREACHABLE = "Registrér kontakt: forsøgt kontaktet – ikke truffet"
 
