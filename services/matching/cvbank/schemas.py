@@ -128,6 +128,10 @@ class CvBody(CvContent):
     case_facts: CaseFactsIn | None = None
     contact: ContactIn | None = None
 
+    def content(self) -> CvContent:
+        """The CV content alone: what ranking may see, without case facts or contact."""
+        return CvContent.model_validate(self.model_dump(exclude={"case_facts", "contact"}))
+
 
 class CvIn(CvBody):
     """One NDJSON line of a bulk upsert: the CV with its id in the source."""

@@ -180,7 +180,7 @@ def cv_columns(
 def apply_cv(
     session: Session, external_id: str, body: CvBody, occupations: list[list[str]], old: Cv | None
 ) -> _Applied:
-    content = CvContent.model_validate(body.model_dump(exclude={"case_facts", "contact"}))
+    content = body.content()
     values = cv_columns(content, occupations)
     new_hash = values["text_hash"]
     created = old is None
@@ -270,7 +270,7 @@ def upsert_cv(session: Session, actor: Actor, *, external_id: str, body: CvBody)
     """Create or replace the CV with this external id; re-embed only if its text changed."""
     policy.require_cv_source(actor, action="cv.upsert")
     old = session.scalar(select(Cv).where(Cv.external_id == external_id))
-    content = CvContent.model_validate(body.model_dump(exclude={"case_facts", "contact"}))
+    content = body.content()
     occupations = resolve_occupations([content], [old])[0]
     applied = apply_cv(session, external_id, body, occupations, old)
     if applied.changed:
