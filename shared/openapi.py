@@ -47,6 +47,7 @@ TAGS: list[dict[str, str]] = [
     {"name": "orders", "description": "Job orders: register, read, edit, status, ownership, "
      "JobAG forwarding, sharing with a-kasser and the mediation log"},
     {"name": "candidates", "description": "Ranked matches and the candidate pipeline on an order"},
+    {"name": "notes", "description": "Free notes on an order and on its candidates"},
     {"name": "indicators", "description": "STAR's measures for the caller's organisation"},
     {"name": "notifications", "description": "The logged-in person's notifications"},
     {"name": "webhooks", "description": "A system client's endpoints for order events, "
@@ -154,6 +155,23 @@ OPERATIONS: dict[str, Op] = {
     "POST /api/orders/{order_id}/candidates/{candidate_id}/archive": Op(
         "archiveCandidate", "candidates", _CONFLICT
     ),
+    # Candidate follow-up (docs/candidate-followup.md).
+    "GET /api/orders/{order_id}/candidates/{candidate_id}/history": Op(
+        "getCandidateHistory", "candidates", (ServiceUnavailable,)
+    ),
+    "GET /api/cvs/{cv_id}/order-history": Op(
+        "getCvOrderHistory", "candidates", (ServiceUnavailable,)
+    ),
+    "GET /api/orders/{order_id}/candidates/{candidate_id}/contact-details": Op(
+        "getCandidateContactDetails", "candidates", (ServiceUnavailable,)
+    ),
+    "GET /api/orders/{order_id}/notes": Op("listOrderNotes", "notes"),
+    "POST /api/orders/{order_id}/notes": Op("addOrderNote", "notes", _IDEMPOTENT),
+    "GET /api/orders/{order_id}/candidates/{candidate_id}/notes": Op("listCandidateNotes", "notes"),
+    "POST /api/orders/{order_id}/candidates/{candidate_id}/notes": Op(
+        "addCandidateNote", "notes", _IDEMPOTENT
+    ),
+    "GET /api/matching/cvs/{cv_id}/contact": Op("getCvContact", "cv-bank"),
     "GET /api/indicators/orders": Op("getOrderIndicators", "indicators"),
     "GET /api/notifications": Op("listNotifications", "notifications"),
     "POST /api/notifications/{notification_id}/read": Op("markNotificationRead", "notifications"),

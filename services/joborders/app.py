@@ -3,10 +3,12 @@
 from fastapi import APIRouter, FastAPI
 
 from services.contact.app import ROUTERS as CONTACT_ROUTERS
+from services.joborders.candidates.history_router import router as history_router
 from services.joborders.candidates.router import router as candidates_router
 from services.joborders.forwarding.router import router as forwarding_router
 from services.joborders.indicators.router import router as indicators_router
 from services.joborders.mediation_log.router import router as mediation_log_router
+from services.joborders.notes.router import router as notes_router
 from services.joborders.notifications.router import router as notifications_router
 from services.joborders.orders.router import router as orders_router
 from services.joborders.ownership.router import router as ownership_router
@@ -28,6 +30,8 @@ ROUTERS: list[APIRouter] = [
     webhooks_router,
     # The joint contact process between the same two parties, served beside job orders.
     *CONTACT_ROUTERS,
+    notes_router,
+    history_router,
 ]
 
 

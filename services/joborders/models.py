@@ -215,6 +215,9 @@ class Candidate(IdMixin, TimestampMixin, Base):
         _enum(ContactOutcome, "contact_outcome")
     )
     contact_note: Mapped[str | None] = mapped_column(Text)
+    # Structured reasons (candidates/reasons.py): why not interested, why not hired.
+    contact_reason: Mapped[str | None] = mapped_column(String(32))
+    outcome_reason: Mapped[str | None] = mapped_column(String(32))
     contacted_at: Mapped[datetime | None]
     contacted_by_organisation_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("organisation.id")
@@ -274,3 +277,7 @@ class Notification(IdMixin, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     read_at: Mapped[datetime | None]
     emailed_at: Mapped[datetime | None]
+
+
+# Notes live in their own domain folder; registered here so every metadata user sees them.
+from services.joborders.notes.models import OrderNote  # noqa: E402,F401

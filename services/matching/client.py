@@ -17,7 +17,7 @@ from services.matching.contract import (
     RankedPage,
     SearchFilters,
 )
-from services.matching.cvbank.schemas import CvOut
+from services.matching.cvbank.schemas import ContactOut, CvOut
 from shared.actor import Actor
 from shared.db import unit_of_work
 from shared.errors import (
@@ -50,6 +50,12 @@ class MatchingClient(Protocol):
 
     def get_cv(self, actor: Actor, cv_id: uuid.UUID, *, session: Session | None = None) -> CvOut:
         """The whole CV with its case facts, if the actor may see it; audits the read."""
+        ...
+
+    def get_cv_contact(
+        self, actor: Actor, cv_id: uuid.UUID, *, session: Session | None = None
+    ) -> ContactOut:
+        """The CV's phone and e-mail, asked only after the caller checked the contact rule."""
         ...
 
     def rank_for_order(
@@ -106,6 +112,14 @@ class InProcessMatchingClient:
 
         with _joined(session) as s:
             return service.get_cv(s, actor, cv_id)
+
+    def get_cv_contact(
+        self, actor: Actor, cv_id: uuid.UUID, *, session: Session | None = None
+    ) -> ContactOut:
+        from services.matching.cvbank import contact
+
+        with _joined(session) as s:
+            return contact.get_cv_contact(s, actor, cv_id)
 
     def rank_for_order(
         self,
@@ -213,6 +227,13 @@ class HttpMatchingClient:
 
     def get_cv(self, actor: Actor, cv_id: uuid.UUID, *, session: Session | None = None) -> CvOut:
         return CvOut.model_validate(self._call("GET", f"/api/matching/cvs/{cv_id}", actor))
+
+    def get_cv_contact(
+        self, actor: Actor, cv_id: uuid.UUID, *, session: Session | None = None
+    ) -> ContactOut:
+        return ContactOut.model_validate(
+            self._call("GET", f"/api/matching/cvs/{cv_id}/contact", actor)
+        )
 
     def rank_for_order(
         self,

@@ -63,3 +63,7 @@ class CvBankState(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     version: Mapped[int] = mapped_column(BigInteger)
+
+
+# Registered with the CV tables so every metadata user (migrations, tests) sees it.
+from services.matching.cvbank.contact_model import CvContact  # noqa: E402,F401

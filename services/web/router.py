@@ -10,6 +10,9 @@ from services.web.pages import candidates, cv, indicators, notifications
 from services.web.pages.contact import interviews as contact_interviews
 from services.web.pages.contact import recommendations as contact_recommendations
 from services.web.pages.orders import actions, detail, form, listing, pipeline
+from services.web.pages.orders import bulk as order_bulk
+from services.web.pages.orders import cards as order_cards
+from services.web.pages.orders import notes as order_notes
 from services.web.templating import render
 from shared.actor import Actor
 from shared.audit import record_denied
@@ -114,4 +117,6 @@ def home(actor: CurrentActor) -> Response:
 for _pages in (listing, form, detail, actions, pipeline, candidates, cv, indicators, notifications):
     router.include_router(_pages.router)
 for _pages in (contact_recommendations, contact_interviews):
+    router.include_router(_pages.router)
+for _pages in (order_bulk, order_notes, order_cards):
     router.include_router(_pages.router)

@@ -24,6 +24,7 @@ from services.matching.contract import (
     RankedPage,
     SearchFilters,
 )
+from services.matching.cvbank.schemas import ContactOut
 from shared import db
 from shared.actor import Actor
 from shared.auth import actor_for_user
@@ -202,6 +203,7 @@ class FakeMatching:
 
     cvs: dict[uuid.UUID, CvSummary] = field(default_factory=dict)
     queries: list[OrderQuery] = field(default_factory=list)
+    contacts: dict[uuid.UUID, ContactOut] = field(default_factory=dict)
 
     def add_cv(self, name: str, akasse: uuid.UUID | None) -> uuid.UUID:
         cv_id = uuid.uuid4()
@@ -220,6 +222,13 @@ class FakeMatching:
         if cv_id not in self.cvs:
             raise NotFound("No such CV")
         return self.cvs[cv_id]
+
+    def get_cv_contact(
+        self, actor: Actor, cv_id: uuid.UUID, *, session: Session | None = None
+    ) -> ContactOut:
+        if cv_id not in self.cvs:
+            raise NotFound("No such CV")
+        return self.contacts.get(cv_id, ContactOut())
 
     def rank_for_order(
         self,

@@ -91,6 +91,16 @@ def _bodies(w: worlds.World) -> dict[tuple[str, str], dict[str, Any]]:
         },
         ("POST", "/samarbejde/samtaler/{interview_id}/tider"): {"time1": "2030-01-02T10:00"},
         ("POST", "/samarbejde/samtaler/{interview_id}/aflys"): _REASON,
+        # Notes, bulk actions (w3-uicand).
+        ("POST", "/api/orders/{order_id}/notes"): {"text": "matrix"},
+        ("POST", "/api/orders/{order_id}/candidates/{candidate_id}/notes"): {"text": "matrix"},
+        ("POST", "/jobordrer/{order_id}/noter"): {"text": "matrix"},
+        ("POST", "/jobordrer/{order_id}/kandidater/{candidate_id}/noter"): {"text": "matrix"},
+        ("POST", "/jobordrer/{order_id}/kandidater/samlet"): {
+            "kandidat": "{candidate_id}",
+            "handling": "contact:interested",
+            "bekraeft": "ja",
+        },
     }
 
 

@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from services.joborders.candidates import service as candidates
 from services.joborders.candidates.schemas import CandidateIn
 from services.joborders.models import ContactOutcome, Notification
+from services.joborders.notes import service as notes
 from services.joborders.orders import service as orders
 from services.joborders.orders.schemas import OrderCreate
 from services.joborders.sharing import service as sharing
@@ -23,7 +24,7 @@ from services.joborders.webhooks import service as webhooks
 from services.joborders.webhooks.models import WebhookEvent
 from services.joborders.webhooks.schemas import SubscriptionIn
 from services.matching.cvbank import service as cvbank
-from services.matching.cvbank.schemas import CvBody
+from services.matching.cvbank.schemas import ContactIn, CvBody
 from shared import db
 from shared.actor import Actor, system_actor
 from shared.auth import actor_for_api_key, actor_for_user
@@ -170,8 +171,13 @@ def _member(
 ) -> uuid.UUID:
     name = f"Person {tag} {uuid.uuid4().hex[:8]}"
     external_id = f"sec-{tag}-{uuid.uuid4().hex[:8]}"
-    result = _run(cvbank.upsert_cv, source, external_id=external_id, body=cv_body(name, fund, **kw))
-    secrets.add(name, external_id, result.id)
+    body = cv_body(name, fund, **kw)
+    # Contact details from the CV source: secret to everyone who may not contact the member.
+    phone = f"+45 {uuid.uuid4().int % 10**8:08d}"
+    email = f"kontakt-{tag.lower()}-{uuid.uuid4().hex[:8]}@example.com"
+    body.contact = ContactIn(phone=phone, email=email)
+    result = _run(cvbank.upsert_cv, source, external_id=external_id, body=body)
+    secrets.add(name, external_id, result.id, phone, email)
     return uuid.UUID(str(result.id))
 
 
@@ -182,6 +188,7 @@ def _casework(
     marker = f"{tag}-{uuid.uuid4().hex[:8]}"
     s.add(f"kontaktnote-{marker}", f"ansaettelsesnote-{marker}")
     s.add(f"tilbagefoert-{marker}", f"arkiveret-{marker}", f"forslag-{marker}")
+    s.add(f"kandidatnote-{marker}")
     first = _run(
         candidates.add_candidate,
         by,
@@ -220,6 +227,13 @@ def _casework(
         order_id=order_id,
         candidate_id=second.id,
         reason=f"arkiveret-{marker}",
+    )
+    _run(
+        notes.add_note,
+        by,
+        order_id=order_id,
+        candidate_id=first.id,
+        text=f"kandidatnote-{marker}",
     )
     return [first.id, second.id]
 

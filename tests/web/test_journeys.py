@@ -55,14 +55,20 @@ def create_order(
 
 
 def candidate_card(page: Page, name: str):  # type: ignore[no-untyped-def]
-    return page.locator("article.candidate-card").filter(has_text=name)
+    """The candidate's card below its table row, opened if it is closed."""
+    details = page.locator("details.cand-details").filter(
+        has=page.locator("summary", has_text=name)
+    )
+    if details.get_attribute("open") is None:
+        details.locator("summary").first.click()
+    return details.locator("article.candidate-card")
 
 
 def record_contact(page: Page, name: str, outcome: str) -> None:
     card = candidate_card(page, name)
     card.get_by_text("Registrér kontakt").click()
     card.get_by_label(outcome, exact=True).check()
-    card.get_by_label("Note").fill("Talt med i telefonen.")
+    card.get_by_label("Note", exact=True).fill("Talt med i telefonen.")
     card.get_by_role("button", name="Gem kontakt").click()
     expect(page.get_by_role("status")).to_contain_text("Kontakten er registreret")
 
@@ -150,7 +156,7 @@ def test_jobcentre_takes_forwarded_order_finds_candidates_and_records_the_hire(
     screenshot(page, "jobordre")
 
     # The CV page of the hired candidate, the indicators and the notifications.
-    candidate_card(page, "Ali Hassan").get_by_role("link", name="Ali Hassan").click()
+    candidate_card(page, "Ali Hassan").get_by_role("link", name="Ali Hassan", exact=True).click()
     expect(page.get_by_role("heading", level=1, name="Ali Hassan")).to_be_visible()
     expect(page.get_by_text("Visningen af dette CV er logget.")).to_be_visible()
     assert_accessible(page)
@@ -205,7 +211,7 @@ def test_akasse_proposes_a_member_on_a_shared_order_and_another_akasse_cannot_se
     expect(card).to_contain_text("HK A-kasse")
     # Only the owner refers: the a-kasse is not offered the action.
     expect(card.get_by_role("button", name="Henvis til virksomheden")).to_have_count(0)
-    cv_href = card.get_by_role("link", name="Carsten Dahlgaard").get_attribute("href")
+    cv_href = card.get_by_role("link", name="Carsten Dahlgaard", exact=True).get_attribute("href")
     assert cv_href
 
     # A caseworker of another a-kasse sees that a candidate exists, but not who.

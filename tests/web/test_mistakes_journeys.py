@@ -51,7 +51,13 @@ def _api(page: Page, method: str, url: str, body: dict[str, Any]) -> Any:
 
 
 def _card(page: Page, name: str):  # type: ignore[no-untyped-def]
-    return page.locator("article.candidate-card").filter(has_text=name)
+    """The candidate's card below its table row, opened if it is closed."""
+    details = page.locator("details.cand-details").filter(
+        has=page.locator("summary", has_text=name)
+    )
+    if details.get_attribute("open") is None:
+        details.locator("summary").first.click()
+    return details.locator("article.candidate-card")
 
 
 def _alert_in(container: Any, text: str) -> None:
@@ -153,18 +159,24 @@ def test_dates_repost_outcomes_and_closing_are_guarded(live_server: str, page: P
     card.get_by_role("button", name="Registrér som ansat").click()
     expect(_card(page, "Ali Hassan").get_by_role("status")).to_contain_text("registreret som ansat")
 
-    # "Ikke ansat" needs a reason and a confirmation.
+    # "Ikke ansat" needs a reason (from the closed list) and a confirmation.
     card = _card(page, "Carsten Dahlgaard")
     card.locator("summary", has_text="Ikke ansat").click()
     card.get_by_role("button", name="Registrér som ikke ansat").click()
-    _alert_in(_card(page, "Carsten Dahlgaard"), "Skriv en begrundelse")
+    _alert_in(_card(page, "Carsten Dahlgaard"), "Vælg en begrundelse fra listen")
     card = _card(page, "Carsten Dahlgaard")
     card.locator("summary", has_text="Ikke ansat").click()
+    card.locator("select[id^=nothired-aarsag]").select_option(
+        label="Virksomheden valgte en anden kandidat"
+    )
     card.locator("input[id^=nothired]").fill("Virksomheden valgte en intern")
     card.get_by_role("button", name="Registrér som ikke ansat").click()
     _alert_in(_card(page, "Carsten Dahlgaard"), "Sæt kryds for at bekræfte")
     card = _card(page, "Carsten Dahlgaard")
     card.locator("summary", has_text="Ikke ansat").click()
+    card.locator("select[id^=nothired-aarsag]").select_option(
+        label="Virksomheden valgte en anden kandidat"
+    )
     card.locator("input[id^=nothired]").fill("Virksomheden valgte en intern")
     card.get_by_label("Ja, kandidaten blev ikke ansat").check()
     card.get_by_role("button", name="Registrér som ikke ansat").click()

@@ -6,12 +6,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, status
 
+from services.joborders.candidates import contact_details, history
 from services.joborders.candidates import service as candidates
 from services.joborders.candidates.schemas import (
     CandidateIn,
     CandidateOut,
     CandidatePage,
     ContactIn,
+    HistoryEntryOut,
     MatchesOut,
     OutcomeIn,
     ReasonIn,
@@ -21,6 +23,7 @@ from services.joborders.common import cursor as cursors
 from services.joborders.common.store import get_order
 from services.joborders.deps import IdempotencyKeyHeader
 from services.matching.contract import SearchFilters
+from services.matching.cvbank.schemas import ContactOut
 from shared.auth import CurrentActor, SessionDep
 from shared.errors import PROBLEM_RESPONSES
 
@@ -123,6 +126,7 @@ def record_contact(
         candidate_id=candidate_id,
         outcome=body.outcome,
         note=body.note,
+        reason=body.reason,
     )
     return candidate_out(session, actor, get_order(session, order_id), candidate)
 
@@ -155,6 +159,7 @@ def record_outcome(
         hired=body.hired,
         start_date=body.start_date,
         note=body.note,
+        reason=body.reason,
     )
     return candidate_out(session, actor, get_order(session, order_id), candidate)
 
@@ -187,3 +192,24 @@ def archive_candidate(
         session, actor, order_id=order_id, candidate_id=candidate_id, reason=body.reason
     )
     return candidate_out(session, actor, get_order(session, order_id), candidate)
+
+
+@router.get("/candidates/{candidate_id}/history", response_model=list[HistoryEntryOut])
+def candidate_history(
+    order_id: uuid.UUID, candidate_id: uuid.UUID, actor: CurrentActor, session: SessionDep
+) -> list[HistoryEntryOut]:
+    """The candidate on other orders the caller sees (referred elsewhere, declined, hired).
+
+    For those who see the candidate's details and may read the CV; audited.
+    """
+    return history.candidate_history(session, actor, order_id=order_id, candidate_id=candidate_id)
+
+
+@router.get("/candidates/{candidate_id}/contact-details", response_model=ContactOut)
+def candidate_contact_details(
+    order_id: uuid.UUID, candidate_id: uuid.UUID, actor: CurrentActor, session: SessionDep
+) -> ContactOut:
+    """Phone and e-mail from the CV, for those who may contact the candidate (audited)."""
+    return contact_details.candidate_contact_details(
+        session, actor, order_id=order_id, candidate_id=candidate_id
+    )

@@ -7,6 +7,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from services.joborders.candidates.reasons import NotHiredReason, NotInterestedReason
 from services.joborders.candidates.schemas import CandidateIn
 from services.joborders.common import idempotency
 from services.joborders.common.store import claim_version, get_order, get_order_for_update, hires
@@ -231,8 +232,12 @@ def record_contact(
     candidate_id: uuid.UUID,
     outcome: ContactOutcome,
     note: str | None = None,
+    reason: NotInterestedReason | None = None,
 ) -> Candidate:
-    """Record a contact with the candidate, by the contact rule of the agreement."""
+    """Record a contact with the candidate, by the contact rule of the agreement.
+
+    `reason` says why a candidate is not interested (one of a closed list).
+    """
     order, candidate = _locked(session, actor, order_id, candidate_id, "candidate.contact")
     if not access.can_contact(actor, order, candidate):
         raise _forbid(
@@ -251,8 +256,12 @@ def record_contact(
         )
     if order.status in CLOSED_STATUSES:
         raise InvalidState("The order is closed", current_status=order.status.value)
+    if reason is not None and outcome is not ContactOutcome.NOT_INTERESTED:
+        raise ValidationFailed("A reason is given only when the candidate is not interested")
+    code = reason.value if reason is not None else None
     same = (
         candidate.contact_outcome is outcome
+        and candidate.contact_reason == code
         and candidate.contact_note == note
         and candidate.contacted_by_organisation_id == actor.organisation_id
     )
@@ -260,6 +269,7 @@ def record_contact(
         return candidate  # a retried request: nothing new happened
     candidate.status = CandidateStatus.CONTACTED
     candidate.contact_outcome = outcome
+    candidate.contact_reason = code
     candidate.contact_note = note
     candidate.contacted_at = utcnow()
     candidate.contacted_by_organisation_id = actor.organisation_id
@@ -269,7 +279,7 @@ def record_contact(
         actor,
         EventType.CONTACTED,
         candidate=candidate,
-        data={"outcome": outcome.value, "note": note},
+        data={"outcome": outcome.value, "note": note, "reason_code": code},
     )
     _audit(session, actor, "candidate.contact", candidate)
     return candidate
@@ -320,12 +330,22 @@ def record_outcome(
     hired: bool,
     start_date: date | None = None,
     note: str | None = None,
+    reason: NotHiredReason | None = None,
 ) -> Candidate:
-    """The owner records hired (with start date) or not hired; the last hire closes the order."""
+    """The owner records hired (with start date) or not hired; the last hire closes the order.
+
+    A non-hire carries a reason from a closed list or a note saying why (`OutcomeIn`, which
+    the API and the order page both validate with).
+    """
     order, candidate = _locked(session, actor, order_id, candidate_id, "candidate.outcome")
     access.require_owner(actor, order, action="candidate.outcome", what="record hires")
     wanted = CandidateStatus.HIRED if hired else CandidateStatus.NOT_HIRED
-    if candidate.status is wanted and candidate.start_date == start_date:
+    code = reason.value if reason is not None and not hired else None
+    if (
+        candidate.status is wanted
+        and candidate.start_date == start_date
+        and candidate.outcome_reason == code
+    ):
         return candidate
     if candidate.archived_at is not None or candidate.status is not CandidateStatus.REFERRED:
         raise InvalidState(
@@ -342,14 +362,18 @@ def record_outcome(
         raise ValidationFailed(problems[0]["msg"], errors=problems)
     candidate.status = wanted
     candidate.start_date = start_date if hired else None
+    candidate.outcome_reason = code
     candidate.outcome_at = utcnow()
+    data = {"start_date": start_date.isoformat() if start_date else None, "note": note}
+    if code is not None:
+        data["reason_code"] = code
     log_event(
         session,
         order,
         actor,
         EventType.HIRED if hired else EventType.NOT_HIRED,
         candidate=candidate,
-        data={"start_date": start_date.isoformat() if start_date else None, "note": note},
+        data=data,
     )
     _audit(session, actor, "candidate.hired" if hired else "candidate.not_hired", candidate)
     if hired:
@@ -391,6 +415,7 @@ def reverse_outcome(
     )
     candidate.status = CandidateStatus.REFERRED
     candidate.start_date = None
+    candidate.outcome_reason = None
     candidate.outcome_at = None
     _audit(session, actor, "candidate.reverse", candidate)
     session.flush()

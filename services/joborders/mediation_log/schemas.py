@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
+from services.joborders.candidates.reasons import NotHiredReason, NotInterestedReason
 from services.joborders.common.cursor import PageLinks
 from services.joborders.models import (
     CandidateSource,
@@ -98,6 +99,9 @@ class CandidateAddedData(_Data):
 class ContactedData(_Data):
     outcome: ContactOutcome
     note: str | None = None
+    reason_code: NotInterestedReason | None = Field(
+        default=None, description="Why not interested (a closed list)"
+    )
 
 
 class EmptyData(_Data):
@@ -107,6 +111,9 @@ class EmptyData(_Data):
 class OutcomeData(_Data):
     start_date: date | None = None
     note: str | None = None
+    reason_code: NotHiredReason | None = Field(
+        default=None, description="Why not hired (a closed list)"
+    )
 
 
 class OutcomeReversedData(_Data):

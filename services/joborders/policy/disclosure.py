@@ -7,6 +7,7 @@ so a field is hidden from the same people everywhere.
 from typing import Any
 
 from services.joborders.models import Candidate, JobOrder
+from services.joborders.policy import access
 from shared.actor import Actor
 
 # The owner is the only contact into the employer, so only the organisations holding the
@@ -33,10 +34,23 @@ def sees_candidate_details(actor: Actor, order: JobOrder, candidate: Candidate) 
     )
 
 
+def sees_contact_details(actor: Actor, order: JobOrder, candidate: Candidate) -> bool:
+    """A candidate's phone and e-mail: only for those who may contact them on this order.
+
+    The contact rule (`access.can_contact`: the finder's organisation first, the owner after
+    a first contact) decides, on top of seeing the candidate at all; a person's contact
+    details never reach staff who may not call them, nor search results.
+    """
+    return sees_candidate_details(actor, order, candidate) and access.can_contact(
+        actor, order, candidate
+    )
+
+
 # Free text a log event carries about its candidate: contact and hire notes, archive and
-# reversal reasons. They are hidden from exactly those the candidate list hides the
-# candidate's notes from, so the log cannot tell an a-kasse what the list does not.
-CANDIDATE_EVENT_PRIVATE_FIELDS = ("note", "reason")
+# reversal reasons, and the structured reason for "not interested" or "not hired". They are
+# hidden from exactly those the candidate list hides the candidate's notes from, so the log
+# cannot tell an a-kasse what the list does not.
+CANDIDATE_EVENT_PRIVATE_FIELDS = ("note", "reason", "reason_code")
 
 
 def event_data_for(

@@ -90,7 +90,7 @@ class _BulkRun:
         # The same external id twice in one chunk: the later line sees the earlier one.
         olds = [existing.get(i) for i in ids]
         contents = [
-            CvContent.model_validate(c.model_dump(exclude={"case_facts", "external_id"}))
+            CvContent.model_validate(c.model_dump(exclude={"case_facts", "contact", "external_id"}))
             for _, c in self.pending
         ]
         occupations = resolve_occupations(contents, olds)

@@ -8,12 +8,12 @@ import anyio.from_thread
 from fastapi import APIRouter, Path, Request, Response
 
 from services.matching import policy
-from services.matching.acting import ActingActor
+from services.matching.acting import ACTOR_HEADER, ActingActor
 from services.matching.contract import CvSummary
-from services.matching.cvbank import ingest, service
-from services.matching.cvbank.schemas import BulkResult, CvBody, CvOut, UpsertResult
+from services.matching.cvbank import contact, ingest, service
+from services.matching.cvbank.schemas import BulkResult, ContactOut, CvBody, CvOut, UpsertResult
 from shared.auth import CurrentActor, SessionDep
-from shared.errors import PROBLEM_RESPONSES, ValidationFailed
+from shared.errors import PROBLEM_RESPONSES, Forbidden, ValidationFailed
 
 router = APIRouter(prefix="/api/matching", tags=["matching"], responses=PROBLEM_RESPONSES)
 
@@ -78,3 +78,23 @@ def get_cv(cv_id: uuid.UUID, session: SessionDep, actor: ActingActor) -> CvOut:
 def get_cv_summary(cv_id: uuid.UUID, session: SessionDep, actor: ActingActor) -> CvSummary:
     """A CV's name, headline and place, for staff who may see it (audited)."""
     return service.get_cv_summary(session, actor, cv_id)
+
+
+@router.get("/cvs/{cv_id:uuid}/contact", response_model=ContactOut)
+def get_cv_contact(
+    cv_id: uuid.UUID, request: Request, session: SessionDep, actor: ActingActor
+) -> ContactOut:
+    """A CV's phone and e-mail, for the job-order service acting for a person (audited).
+
+    Only the job-order service knows who may contact the person on an order, so nobody
+    reads contact details here directly: the call must act for someone.
+    """
+    if not request.headers.get(ACTOR_HEADER):
+        raise Forbidden(
+            "Contact details are read through the candidate on an order, by those who may "
+            "contact the candidate",
+            action="cv.contact.read",
+            subject_type="cv",
+            subject_id=cv_id,
+        )
+    return contact.get_cv_contact(session, actor, cv_id)

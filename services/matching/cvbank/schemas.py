@@ -96,10 +96,41 @@ class CvContent(StrictModel):
         return sorted({normalize_licence(x) for x in v})
 
 
+# A Danish or foreign phone number as people write it: digits, spaces, an optional +.
+Phone = Annotated[str, Field(min_length=8, max_length=40, pattern=r"^\+?[0-9](?:[0-9 \-]*[0-9])$")]
+Email = Annotated[str, Field(min_length=3, max_length=200, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+
+
+class ContactIn(StrictModel):
+    """How to reach the person, from the CV source; kept apart from the CV content.
+
+    Never embedded, never in search results or the CV read: shown only to staff who may
+    contact the candidate on an order (the job-order service's contact rule).
+    """
+
+    phone: Phone | None = None
+    email: Email | None = None
+
+    @field_validator("email")
+    @classmethod
+    def _lower(cls, v: str | None) -> str | None:
+        return v.lower() if v else v
+
+
+class ContactOut(BaseModel):
+    phone: str | None = None
+    email: str | None = None
+
+
 class CvBody(CvContent):
-    """A CV as the CV source sends it for one external id: content plus case facts."""
+    """A CV as the CV source sends it for one external id: content, case facts, contact."""
 
     case_facts: CaseFactsIn | None = None
+    contact: ContactIn | None = None
+
+    def content(self) -> CvContent:
+        """The CV content alone: what ranking may see, without case facts or contact."""
+        return CvContent.model_validate(self.model_dump(exclude={"case_facts", "contact"}))
 
 
 class CvIn(CvBody):

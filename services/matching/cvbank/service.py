@@ -14,6 +14,7 @@ from services.matching.contract import (
     CaseFactsOut,
     CvSummary,
 )
+from services.matching.cvbank import contact
 from services.matching.cvbank.schemas import (
     CvBody,
     CvContent,
@@ -179,7 +180,7 @@ def cv_columns(
 def apply_cv(
     session: Session, external_id: str, body: CvBody, occupations: list[list[str]], old: Cv | None
 ) -> _Applied:
-    content = CvContent.model_validate(body.model_dump(exclude={"case_facts"}))
+    content = body.content()
     values = cv_columns(content, occupations)
     new_hash = values["text_hash"]
     created = old is None
@@ -217,6 +218,9 @@ def apply_cv(
             facts.akasse_organisation_id = cf.akasse_organisation_id
             facts.unemployed_since = cf.unemployed_since
             changed = True
+    if body.contact is not None:
+        session.flush()
+        changed = contact.apply_contact(session, cv.id, body.contact) or changed
     session.flush()
     return _Applied(cv, created, changed, old_hash != new_hash, cv.indexed_hash != new_hash)
 
@@ -266,7 +270,7 @@ def upsert_cv(session: Session, actor: Actor, *, external_id: str, body: CvBody)
     """Create or replace the CV with this external id; re-embed only if its text changed."""
     policy.require_cv_source(actor, action="cv.upsert")
     old = session.scalar(select(Cv).where(Cv.external_id == external_id))
-    content = CvContent.model_validate(body.model_dump(exclude={"case_facts"}))
+    content = body.content()
     occupations = resolve_occupations([content], [old])[0]
     applied = apply_cv(session, external_id, body, occupations, old)
     if applied.changed:
@@ -290,6 +294,7 @@ def delete_cv(session: Session, actor: Actor, *, external_id: str) -> None:
     vector_id = cv.vector_id
     audit.record(session, actor, "cv.delete", subject_type="cv", subject_id=cv.id)
     session.execute(delete(CvCaseFacts).where(CvCaseFacts.cv_id == cv.id))
+    contact.delete_contact(session, cv.id)
     session.delete(cv)
     session.flush()
     send_after_commit(session, REMOVE_TASK, [vector_id])

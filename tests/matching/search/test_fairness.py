@@ -35,8 +35,10 @@ def test_case_facts_change_no_built_text() -> None:
         {"akasse_organisation_id": str(uuid.uuid4()), "unemployed_since": "2020-01-01"},
         {"akasse_organisation_id": str(uuid.uuid4()), "unemployed_since": "2026-11-01"},
     ):
-        body = CvBody.model_validate({**base, "case_facts": facts})
-        content = CvContent.model_validate(body.model_dump(exclude={"case_facts"}))
+        # Contact details from the CV source are kept out of the built text as well.
+        contact = {"phone": "+45 20 30 40 50", "email": "x@example.com"} if facts else None
+        body = CvBody.model_validate({**base, "case_facts": facts, "contact": contact})
+        content = body.content()
         texts.add(
             (
                 text_builder.cv_embedding_text(content),

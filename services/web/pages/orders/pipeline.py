@@ -54,14 +54,18 @@ def record_contact(
 ) -> Response:
     """Record the outcome of contacting the candidate."""
     values = form_values(form)
+    outcome = values.get("outcome", "")
+    # The reason list sits beside the outcomes; it counts only for "ikke interesseret".
+    reason = blank_to_none(values.get("aarsag")) if outcome == "not_interested" else None
     try:
         body = ContactIn.model_validate(
-            {"outcome": values.get("outcome", ""), "note": blank_to_none(values.get("note"))}
+            {"outcome": outcome, "reason": reason, "note": blank_to_none(values.get("note"))}
         )
     except ValidationError as exc:
-        return _refused_input(
-            request, order_id, candidate_id, "Kontakten er ikke gemt.", first_error(exc)
-        )
+        message = first_error(exc)
+        if any(e["loc"] == ("reason",) for e in exc.errors()):
+            message = "Vælg en årsag fra listen."
+        return _refused_input(request, order_id, candidate_id, "Kontakten er ikke gemt.", message)
     candidate_service.record_contact(
         session,
         actor,
@@ -69,6 +73,7 @@ def record_contact(
         candidate_id=candidate_id,
         outcome=body.outcome,
         note=body.note,
+        reason=body.reason,
     )
     outcome = CONTACT_OUTCOME_DA[body.outcome.value].lower()
     return _done(request, order_id, candidate_id, f"Kontakten er registreret: {outcome}.")
@@ -141,19 +146,36 @@ def not_hired(
     actor: CurrentActor,
     form: PostedForm,
 ) -> Response:
-    """The owner records, with a reason and a confirmation, that the employer did not hire."""
+    """The owner records, with a reason and a confirmation, that the employer did not hire.
+
+    The page asks for a reason from the closed list (the API also takes a free-text note
+    alone, for case systems that have no list); the text field adds detail.
+    """
     values = form_values(form)
     what = "»Ikke ansat« er ikke registreret."
+    code = blank_to_none(values.get("aarsag"))
+    if code is None:
+        return _refused_input(
+            request, order_id, candidate_id, what, "Vælg en begrundelse fra listen."
+        )
     try:
         body = OutcomeIn.model_validate(
-            {"hired": False, "note": blank_to_none(values.get("reason"))}
+            {"hired": False, "reason": code, "note": blank_to_none(values.get("reason"))}
         )
     except ValidationError:
-        return _refused_input(request, order_id, candidate_id, what, "Skriv en begrundelse.")
+        return _refused_input(
+            request, order_id, candidate_id, what, "Vælg en begrundelse fra listen."
+        )
     if not _confirmed(values):
         return _refused_input(request, order_id, candidate_id, what, NOT_CONFIRMED)
     c = candidate_service.record_outcome(
-        session, actor, order_id=order_id, candidate_id=candidate_id, hired=False, note=body.note
+        session,
+        actor,
+        order_id=order_id,
+        candidate_id=candidate_id,
+        hired=False,
+        note=body.note,
+        reason=body.reason,
     )
     return _done(request, order_id, candidate_id, f"{c.name} er registreret som ikke ansat.")
 

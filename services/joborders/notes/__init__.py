@@ -1,0 +1,1 @@
+"""Free notes on an order and on a candidate on an order."""
