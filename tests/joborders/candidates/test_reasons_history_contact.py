@@ -47,12 +47,12 @@ def test_not_interested_reason_is_stored_logged_and_hidden_from_other_akasser(
     r = http.post(url, json={"outcome": "not_interested", "reason": "commute", "note": "Bil"})
     assert r.status_code == 200, r.text
     assert r.json()["contact_reason"] == "commute"
-    log = HttpAs(app, w.mediator).get(f"/api/orders/{order_id}/log").json()
+    log = HttpAs(app, w.mediator).get(f"/api/orders/{order_id}/log").json()["items"]
     contacted = [e for e in log if e["type"] == "contacted"]
     assert contacted[-1]["data"]["reason_code"] == "commute"
     # The other a-kasse sees that a contact happened, not why.
     other = HttpAs(app, w.akasse2_worker)
-    rows = other.get(f"/api/orders/{order_id}/candidates").json()
+    rows = other.get(f"/api/orders/{order_id}/candidates").json()["items"]
     assert rows[0]["contact_reason"] is None
     assert rows[0]["contact_outcome"] == "not_interested"
     other_log = other.get(f"/api/orders/{order_id}/log").text
