@@ -36,3 +36,27 @@ def celery_worker(database: str, queue: str | None = None) -> Iterator[None]:
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+@contextmanager
+def broker_at(url: str | None) -> Iterator[None]:
+    """Point this process's Celery app at a broker (None: in-process, as without one)."""
+    from shared.tasks import celery_app
+
+    conf = celery_app.conf
+    saved = (conf.broker_url, conf.task_always_eager)
+
+    def reset_pools() -> None:
+        if celery_app._pool is not None:
+            celery_app._pool.force_close_all()
+        celery_app._pool = None
+        celery_app.amqp._producer_pool = None
+
+    reset_pools()
+    conf.broker_url = url or "memory://"
+    conf.task_always_eager = url is None
+    try:
+        yield
+    finally:
+        reset_pools()
+        conf.broker_url, conf.task_always_eager = saved

@@ -12,8 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.matching.models import Cv, CvCaseFacts
-from shared.geo import municipality_of
-from shared.models import Organisation, OrgKind
+from shared.identity.service import jobcentre_for_postal_code
 
 
 @dataclass(frozen=True)
@@ -28,15 +27,8 @@ class Member:
 
 def jobcentre_of_postal_code(session: Session, postal_code: str | None) -> uuid.UUID | None:
     """The jobcentre of the municipality the postal code lies in (the member's case)."""
-    code = municipality_of(postal_code) if postal_code else None
-    if code is None:
-        return None
-    return session.scalar(
-        select(Organisation.id).where(
-            Organisation.kind == OrgKind.JOBCENTRE,
-            Organisation.municipality_code == code.zfill(3),
-        )
-    )
+    org = jobcentre_for_postal_code(session, postal_code)
+    return org.id if org is not None else None
 
 
 def member(session: Session, cv_id: uuid.UUID) -> Member | None:

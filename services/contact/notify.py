@@ -2,27 +2,17 @@
 
 import uuid
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.joborders.notifications.service import notify
+from services.joborders.notifications.service import mediators_of, notify
 from shared.models import Role, User
 
 STAFF = (Role.MEDIATOR, Role.CASEWORKER, Role.ADMINISTRATOR)
 
 
 def staff_of(session: Session, organisation_id: uuid.UUID) -> list[User]:
-    return list(
-        session.scalars(
-            select(User)
-            .where(
-                User.organisation_id == organisation_id,
-                User.active.is_(True),
-                User.role.in_(STAFF),
-            )
-            .order_by(User.email)
-        )
-    )
+    """Everyone who does case work in the organisation (caseworkers too)."""
+    return mediators_of(session, organisation_id, STAFF)
 
 
 def tell(

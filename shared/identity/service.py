@@ -13,6 +13,7 @@ from shared.auth import actor_for_user, require_role, require_same_org, require_
 from shared.context import request_id_var
 from shared.db import unit_of_work, utcnow
 from shared.errors import Conflict, NotFound, Unauthenticated, ValidationFailed
+from shared.geo import municipality_of
 from shared.identity import scopes as key_scopes
 from shared.identity import sessions, throttle
 from shared.models import ApiKey, AuditEvent, Organisation, OrgKind, Outcome, Role, User
@@ -57,6 +58,22 @@ def list_organisations(session: Session, kind: OrgKind | None = None) -> list[Or
     if kind is not None:
         stmt = stmt.where(Organisation.kind == kind)
     return list(session.scalars(stmt))
+
+
+def jobcentre_for_postal_code(session: Session, postal_code: str | None) -> Organisation | None:
+    """The jobcentre of the municipality a postal code lies in, if Jobbro knows one."""
+    code = municipality_of(postal_code) if postal_code else None
+    if code is None:
+        return None
+    return session.scalar(
+        select(Organisation)
+        .where(
+            Organisation.kind == OrgKind.JOBCENTRE,
+            Organisation.municipality_code == code.zfill(3),
+        )
+        .order_by(Organisation.name)
+        .limit(1)
+    )
 
 
 def create_user(

@@ -20,7 +20,8 @@ from shared.health import readiness
 from shared.models import OutboxMessage
 from shared.settings import get_settings
 from tests import factories
-from tests.resilience.conftest import MuteListener, broker_at, cv_source_key
+from tests.celery_worker import broker_at
+from tests.resilience.conftest import MuteListener, cv_source_key
 
 CONNECT_TIMEOUT = 4  # seconds; long beside /healthz's bound below
 READYZ_TIMEOUT = 1.0

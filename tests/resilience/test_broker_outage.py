@@ -24,9 +24,10 @@ from shared import db, outbox
 from shared.actor import Actor
 from shared.models import OrgKind
 from tests import factories
+from tests.celery_worker import broker_at
 from tests.joborders.helpers import World, actor, new_order, run, world
 from tests.matching.conftest import actor_of
-from tests.resilience.conftest import OwnRedis, broker_at, jobbro_process, wait_for
+from tests.resilience.conftest import OwnRedis, jobbro_process, wait_for
 
 RECOVERY_SECONDS = 240
 

@@ -28,10 +28,10 @@ from services.matching.models import Cv
 from shared import db
 from shared.models import OrgKind
 from tests import factories
+from tests.celery_worker import broker_at
 from tests.matching.conftest import actor_of
 from tests.resilience.conftest import (
     OwnRedis,
-    broker_at,
     free_port,
     jobbro_process,
     wait_for,

@@ -2,8 +2,6 @@
 
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -19,35 +17,13 @@ from shared.models import OrgKind, OutboxMessage
 from shared.settings import get_matching_settings
 from shared.tasks import InProcessScheduler, celery_app, publish, send_after_commit
 from tests import factories
-from tests.celery_worker import celery_worker
+from tests.celery_worker import broker_at, celery_worker
 from tests.conftest import REDIS_URL
 from tests.joborders.helpers import World, actor, new_order, run, world
 from tests.matching.conftest import actor_of
 
 ROOT = Path(__file__).resolve().parents[2]
 DEAD_BROKER = "redis://127.0.0.1:1/9"  # nothing listens on port 1: connection refused
-
-
-@contextmanager
-def broker_at(url: str | None) -> Iterator[None]:
-    """Point the process's Celery app at a broker (None: in-process, as without one)."""
-    conf = celery_app.conf
-    saved = (conf.broker_url, conf.task_always_eager)
-
-    def reset_pools() -> None:
-        if celery_app._pool is not None:
-            celery_app._pool.force_close_all()
-        celery_app._pool = None
-        celery_app.amqp._producer_pool = None
-
-    reset_pools()
-    conf.broker_url = url or "memory://"
-    conf.task_always_eager = url is None
-    try:
-        yield
-    finally:
-        reset_pools()
-        conf.broker_url, conf.task_always_eager = saved
 
 
 @pytest.fixture

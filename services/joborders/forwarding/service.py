@@ -2,7 +2,7 @@
 
 import uuid
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -30,7 +30,7 @@ from shared import audit
 from shared.actor import Actor
 from shared.db import utcnow
 from shared.errors import Forbidden, InvalidState, ValidationFailed
-from shared.geo import municipality_of
+from shared.identity.service import jobcentre_for_postal_code
 from shared.models import Organisation, OrgKind, User
 from shared.tasks import send_after_commit
 
@@ -43,15 +43,7 @@ def _target_jobcentre(
         if org is None or org.kind is not OrgKind.JOBCENTRE:
             raise ValidationFailed("jobcentre_id is not a jobcentre", field="jobcentre_id")
         return org
-    code = municipality_of(order.workplace_postal_code) if order.workplace_postal_code else None
-    org = None
-    if code is not None:
-        org = session.scalar(
-            select(Organisation).where(
-                Organisation.kind == OrgKind.JOBCENTRE,
-                Organisation.municipality_code == code.zfill(3),
-            )
-        )
+    org = jobcentre_for_postal_code(session, order.workplace_postal_code)
     if org is None:
         raise ValidationFailed(
             "No jobcentre found for the workplace's municipality; send jobcentre_id",

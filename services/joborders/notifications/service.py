@@ -85,12 +85,16 @@ def send_email(to: str, subject: str, body: str) -> bool:
     return True
 
 
-def mediators_of(session: Session, organisation_id: uuid.UUID) -> list[User]:
-    """Active mediators and administrators of an organisation."""
+def mediators_of(
+    session: Session,
+    organisation_id: uuid.UUID,
+    roles: tuple[Role, ...] = (Role.MEDIATOR, Role.ADMINISTRATOR),
+) -> list[User]:
+    """Active users of an organisation in these roles (mediators and administrators)."""
     stmt = select(User).where(
         User.organisation_id == organisation_id,
         User.active.is_(True),
-        User.role.in_((Role.MEDIATOR, Role.ADMINISTRATOR)),
+        User.role.in_(roles),
     )
     return list(session.scalars(stmt.order_by(User.email)))
 
